@@ -1,0 +1,44 @@
+using Delineate.Grains.Storage;
+
+namespace Delineate.Gateway.Api;
+
+/// <summary>
+/// <c>GET /v1/blobs/{key}</c>: serves local exports and synthetic source files behind HMAC-signed,
+/// expiring URLs — the local stand-in for presigned S3 URLs.
+/// </summary>
+public static class BlobApi
+{
+    public static IEndpointRouteBuilder MapBlobApi(this IEndpointRouteBuilder endpoints)
+    {
+        endpoints.MapGet(BlobUrlSigner.RoutePrefix + "{**key}", Get);
+        return endpoints;
+    }
+
+    public static IResult Get(string key, string? name, string? expires, string? sig, BlobUrlSigner signer, IExportStore exports, IFileSource source)
+    {
+        if (!signer.IsValid(key, name, expires, sig))
+        {
+            return TypedResults.Problem("The link is invalid or has expired.", statusCode: StatusCodes.Status403Forbidden, title: "Forbidden");
+        }
+        Stream? content = null;
+        if (key.StartsWith(StorageKeys.ExportPrefix, StringComparison.Ordinal) && exports is LocalExportStore local)
+        {
+            content = local.OpenRead(key);
+        }
+        else if (source is SyntheticFileSource && TryParseSourceKey(key, out var fileId) && SyntheticCatalogue.Exists(fileId))
+        {
+            content = SyntheticCatalogue.Open(fileId);
+        }
+        return content is null
+            ? TypedResults.Problem("No such object.", statusCode: StatusCodes.Status404NotFound, title: "Not found")
+            : TypedResults.Stream(content, "application/zip", name);
+    }
+
+    private static bool TryParseSourceKey(string key, out int fileId)
+    {
+        fileId = 0;
+        return key.StartsWith(StorageKeys.SourcePrefix, StringComparison.Ordinal)
+            && key.EndsWith(".zip", StringComparison.Ordinal)
+            && int.TryParse(key.AsSpan(StorageKeys.SourcePrefix.Length, key.Length - StorageKeys.SourcePrefix.Length - 4), out fileId);
+    }
+}

@@ -1,0 +1,52 @@
+using Delineate.Abstractions;
+using Delineate.Silo.Hosting;
+using Orleans.Configuration;
+
+namespace Delineate.Gateway.Hosting;
+
+public static class ClusterHostingExtensions
+{
+    /// <summary>
+    /// Embedded (the default): co-hosts a silo with in-memory providers, configured by the same method
+    /// the Silo host uses. Clustered: an Orleans client of the Redis-backed cluster.
+    /// </summary>
+    public static WebApplicationBuilder AddDelineateCluster(this WebApplicationBuilder builder)
+    {
+        var config = builder.Configuration;
+        var settings = HostingSettings.Load(config, DelineateMode.Embedded);
+        builder.Services.AddSingleton(settings);
+        if (settings.Mode == DelineateMode.Embedded)
+        {
+            builder.UseOrleans(silo => silo.AddDelineateSilo(config, settings));
+        }
+        else
+        {
+            var redis = settings.RedisOptions();
+            builder.UseOrleansClient(client =>
+            {
+                client.Configure<ClusterOptions>(o =>
+                {
+                    o.ClusterId = settings.ClusterId;
+                    o.ServiceId = settings.ServiceId;
+                });
+                client.UseRedisClustering(o => o.ConfigurationOptions = redis.Clone());
+                client.AddMemoryStreams(StreamNames.Provider);
+                client.UseConnectionRetryFilter<RetryForeverFilter>();
+            });
+            builder.Services.AddDownloadJobs(config, settings.Mode);
+        }
+        builder.Services.AddDelineateHealthChecks();
+        return builder;
+    }
+
+    /// <summary>Keeps trying to reach the cluster: silos may start after the gateway.</summary>
+    private sealed class RetryForeverFilter(ILogger<RetryForeverFilter> logger) : IClientConnectionRetryFilter
+    {
+        public async Task<bool> ShouldRetryConnectionAttempt(Exception exception, CancellationToken cancellationToken)
+        {
+            logger.LogWarning("No silo reachable yet ({Reason}); retrying", exception.Message);
+            await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken);
+            return true;
+        }
+    }
+}

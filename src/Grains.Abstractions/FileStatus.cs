@@ -1,0 +1,11 @@
+namespace Delineate.Abstractions;
+
+/// <summary>The outcome of one requested file.</summary>
+public enum FileStatus
+{
+    Pending,
+    Processing,
+    Ready,
+    Missing,
+    Failed,
+}

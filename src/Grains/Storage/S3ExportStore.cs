@@ -1,0 +1,87 @@
+using Amazon.Runtime;
+using Amazon.S3;
+using Amazon.S3.Model;
+using Delineate.Grains.Options;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Delineate.Grains.Storage;
+
+/// <summary>Exports in S3 (<c>exports/{jobId}.zip</c>), streamed there with a multipart upload.</summary>
+public sealed partial class S3ExportStore(IAmazonS3 s3, IOptions<StorageOptions> options, ILogger<S3ExportStore> logger) : IExportStore
+{
+    private const string ZipContentType = "application/zip";
+    private readonly string _bucket = options.Value.BucketName;
+    private readonly int _partSize = checked(options.Value.UploadPartSizeMb * 1024 * 1024);
+    private readonly Amazon.S3.Protocol _protocol = S3ClientFactory.PresignProtocol(options.Value);
+
+    public async Task EnsureReadyAsync(CancellationToken cancellationToken)
+    {
+        if (await S3Buckets.EnsureExistsAsync(s3, _bucket, cancellationToken).ConfigureAwait(false))
+        {
+            LogBucketCreated(_bucket);
+        }
+    }
+
+    public async Task<IExportUpload> BeginUploadAsync(string key, CancellationToken cancellationToken)
+    {
+        var initiated = await s3.InitiateMultipartUploadAsync(new InitiateMultipartUploadRequest
+        {
+            BucketName = _bucket,
+            Key = key,
+            ContentType = ZipContentType,
+        }, cancellationToken).ConfigureAwait(false);
+        return new S3ExportUpload(key, new S3MultipartUploadStream(s3, _bucket, key, initiated.UploadId, _partSize));
+    }
+
+    public Task AbortUploadAsync(string key, string uploadId, CancellationToken cancellationToken) =>
+        S3MultipartUploadStream.AbortMultipartUploadAsync(s3, _bucket, key, uploadId, cancellationToken);
+
+    public async Task DeleteAsync(string key, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await s3.DeleteObjectAsync(new DeleteObjectRequest { BucketName = _bucket, Key = key }, cancellationToken).ConfigureAwait(false);
+        }
+        catch (AmazonS3Exception ex) when (S3FileSource.IsNotFound(ex))
+        {
+            // S3 answers 204 for a missing key anyway; some compatible servers say 404.
+        }
+    }
+
+    public string GetDownloadUrl(string key, string fileName, DateTimeOffset expiresAt) =>
+        S3DownloadUrls.Create(s3, _bucket, key, fileName, expiresAt, _protocol);
+
+    public async Task<bool> IsHealthyAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await S3Buckets.ExistsAsync(s3, _bucket, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is AmazonServiceException or HttpRequestException or IOException
+                                       || (ex is OperationCanceledException && !cancellationToken.IsCancellationRequested))
+        {
+            LogUnhealthy(ex, _bucket);
+            return false;
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Created bucket {Bucket}")]
+    private partial void LogBucketCreated(string bucket);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "S3 health check of bucket {Bucket} failed")]
+    private partial void LogUnhealthy(Exception exception, string bucket);
+
+    private sealed class S3ExportUpload(string key, S3MultipartUploadStream stream) : IExportUpload
+    {
+        public string Key => key;
+        public string UploadId => stream.UploadId;
+        public Stream Content => stream;
+
+        public Task<long> CompleteAsync(CancellationToken cancellationToken) => stream.CompleteAsync(cancellationToken);
+
+        public Task AbortAsync(CancellationToken cancellationToken) => stream.AbortAsync(cancellationToken);
+
+        public ValueTask DisposeAsync() => stream.DisposeAsync();
+    }
+}

@@ -1,0 +1,14 @@
+namespace Delineate.Grains.Storage;
+
+/// <summary>The object keys of DESIGN.md's storage layout.</summary>
+public static class StorageKeys
+{
+    public const string SourcePrefix = "downloads/";
+    public const string ExportPrefix = "exports/";
+
+    public static string Source(int fileId) => $"{SourcePrefix}{fileId}.zip";
+
+    public static string Export(Guid jobId) => $"{ExportPrefix}{jobId}.zip";
+
+    public static string FileName(int fileId) => $"{fileId}.zip";
+}

@@ -1,0 +1,48 @@
+using Amazon.S3;
+using Delineate.Grains.Jobs;
+using Delineate.Grains.Options;
+using Delineate.Grains.Storage;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+
+namespace Delineate.Silo.Hosting;
+
+public static class JobServiceCollectionExtensions
+{
+    /// <summary>
+    /// Job options (validated at start) and the storage adapters for <paramref name="mode"/>:
+    /// embedded keeps exports in a local folder; clustered puts them in S3. The file source is
+    /// S3 or the synthetic catalogue per <c>FILE_SOURCE</c>.
+    /// </summary>
+    public static IServiceCollection AddDownloadJobs(this IServiceCollection services, IConfiguration config, DelineateMode mode)
+    {
+        services.AddOptions<JobOptions>().Bind(config).ValidateOnStart();
+        services.AddOptions<StorageOptions>().Bind(config).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<JobOptions>, JobOptionsValidator>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<StorageOptions>, StorageOptionsValidator>());
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<BlobUrlSigner>();
+        services.TryAddSingleton<SiloWorkLimiter>();
+        services.TryAddSingleton<FileFetcher>();
+        services.AddS3Storage();
+        services.TryAddSingleton<SyntheticFileSource>();
+        services.TryAddSingleton<LocalExportStore>();
+
+        services.TryAddSingleton<IFileSource>(sp =>
+            sp.GetRequiredService<IOptions<StorageOptions>>().Value.EffectiveFileSource == StorageOptions.S3Source
+                ? sp.GetRequiredService<S3FileSource>()
+                : sp.GetRequiredService<SyntheticFileSource>());
+        if (mode == DelineateMode.Embedded)
+        {
+            services.TryAddSingleton<IExportStore>(sp => sp.GetRequiredService<LocalExportStore>());
+        }
+        else
+        {
+            services.TryAddSingleton<IExportStore>(sp => sp.GetRequiredService<S3ExportStore>());
+        }
+        services.AddHostedService<ExportStoreInitializer>();
+        return services;
+    }
+}

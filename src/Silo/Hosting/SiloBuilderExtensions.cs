@@ -1,0 +1,71 @@
+using Delineate.Abstractions;
+using Delineate.Grains.Jobs;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Orleans.Configuration;
+using Orleans.Hosting;
+
+namespace Delineate.Silo.Hosting;
+
+public static class SiloBuilderExtensions
+{
+    /// <summary>
+    /// The one silo configuration, used by the Silo host (clustered) and by the gateway's embedded
+    /// mode: clustering, job storage, reminders, the progress stream and the job services.
+    /// </summary>
+    public static ISiloBuilder AddDelineateSilo(this ISiloBuilder silo, IConfiguration config, HostingSettings settings)
+    {
+        silo.Configure<ClusterOptions>(o =>
+        {
+            o.ClusterId = settings.ClusterId;
+            o.ServiceId = settings.ServiceId;
+        });
+        if (settings.Mode == DelineateMode.Embedded)
+        {
+            silo.UseLocalhostClustering(settings.SiloPort, settings.GatewayPort, serviceId: settings.ServiceId, clusterId: settings.ClusterId)
+                .AddMemoryGrainStorage(DownloadJobGrain.StorageName)
+                .AddMemoryGrainStorage("PubSubStore")
+                .UseInMemoryReminderService();
+        }
+        else
+        {
+            var redis = settings.RedisOptions();
+            silo.ConfigureEndpoints(settings.AdvertisedIp, settings.SiloPort, settings.GatewayPort, listenOnAnyHostAddress: !settings.AdvertisedIp.Equals(System.Net.IPAddress.Loopback))
+                .UseRedisClustering(o => o.ConfigurationOptions = redis.Clone())
+                .AddRedisGrainStorage(DownloadJobGrain.StorageName, o =>
+                {
+                    o.ConfigurationOptions = redis.Clone();
+                    o.DeleteStateOnClear = true;
+                })
+                .AddRedisGrainStorage("PubSubStore", o =>
+                {
+                    o.ConfigurationOptions = redis.Clone();
+                    o.DeleteStateOnClear = true;
+                })
+                .UseRedisReminderService(o => o.ConfigurationOptions = redis.Clone());
+        }
+        silo.AddMemoryStreams(StreamNames.Provider);
+
+        var reminderPeriod = TimeSpan.FromSeconds(config.GetValue("ORLEANS_REMINDER_PERIOD_SECONDS", 60));
+        silo.Configure<ReminderOptions>(o =>
+        {
+            if (reminderPeriod < o.MinimumReminderPeriod)
+            {
+                o.MinimumReminderPeriod = reminderPeriod;
+            }
+        });
+        if (settings.FastFailover)
+        {
+            // Measured on loopback (PLATFORM.md): a killed silo is declared dead in under a second.
+            silo.Configure<ClusterMembershipOptions>(o =>
+            {
+                o.ProbeTimeout = TimeSpan.FromSeconds(1);
+                o.NumMissedProbesLimit = 2;
+                o.NumVotesForDeathDeclaration = 1;
+                o.TableRefreshTimeout = TimeSpan.FromSeconds(2);
+            });
+        }
+        silo.Services.AddDownloadJobs(config, settings.Mode);
+        return silo;
+    }
+}

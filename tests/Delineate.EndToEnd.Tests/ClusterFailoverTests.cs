@@ -1,0 +1,281 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Text.RegularExpressions;
+
+namespace Delineate.EndToEnd.Tests;
+
+/// <summary>
+/// The clustered deployment with real Redis and S3 (s3rver): two silo processes, one gateway.
+/// A silo is killed with SIGKILL in the middle of 20 jobs; every job must still finish with a
+/// correct archive, and no file may be looked up again once it was recorded done.
+/// </summary>
+public sealed partial class ClusterFailoverTests(ITestOutputHelper output) : IAsyncLifetime
+{
+    private const int JobCount = 20;
+    private const int JobConcurrency = 2;
+    private const string Bucket = "downloads";
+    private const string FirstSilo = "silo-1";
+    private const string SecondSilo = "silo-2";
+    private const string GatewayClient = "gateway";
+
+    private static readonly TimeSpan ReadyTimeout = TimeSpan.FromSeconds(60);
+    private static readonly TimeSpan SeedTimeout = TimeSpan.FromMinutes(3);
+    private static readonly TimeSpan RecoveryTimeout = TimeSpan.FromSeconds(120);
+
+    private readonly string _clusterId = $"e2e-{Guid.NewGuid():N}";
+    private readonly ConcurrentDictionary<int, byte[]> _sourceBytes = new();
+    private readonly HttpClient _s3Direct = new();
+    private TestDirectory? _directory;
+    private RedisServer? _redis;
+    private S3Server? _s3;
+    private CountingS3Proxy? _proxy;
+    private SiloProcess? _firstSilo;
+    private SiloProcess? _secondSilo;
+    private GatewayProcess? _gateway;
+    private DownloadApiClient? _api;
+
+    private DownloadApiClient Api => _api!;
+
+    public async Task InitializeAsync()
+    {
+        _directory = TestDirectory.Create("cluster-failover");
+        output.WriteLine($"logs: {_directory.Path}");
+        _redis = await RedisServer.StartAsync(_directory);
+        _s3 = await S3Server.StartAsync(_directory);
+        _proxy = await CountingS3Proxy.StartAsync(_s3.Endpoint, FirstSilo, SecondSilo, GatewayClient);
+
+        // The seed writes straight to s3rver: its requests are not the jobs' and are not counted.
+        var seed = await ServiceProcess.RunCommandAsync(
+            "seed", RepositoryLayout.SiloDll, ["seed", "70000-73000"], ClusterEnvironment(_s3.Endpoint), _directory, SeedTimeout);
+        await using (seed)
+        {
+            Assert.True(seed.ExitCode == 0, $"`Delineate.Silo.dll seed 70000-73000` exited with {seed.ExitCode}\n{seed.Tail()}");
+        }
+
+        // Started one after the other: the first is the one the drill kills.
+        _firstSilo = await SiloProcess.StartAsync(FirstSilo, ClusterEnvironment(_proxy.EndpointFor(FirstSilo)), _directory);
+        _secondSilo = await SiloProcess.StartAsync(SecondSilo, ClusterEnvironment(_proxy.EndpointFor(SecondSilo)), _directory);
+        _gateway = await GatewayProcess.StartClusteredAsync(_directory, ClusterEnvironment(_proxy.EndpointFor(GatewayClient)));
+        _api = new DownloadApiClient(_gateway.BaseAddress, Diagnostics);
+    }
+
+    public async Task DisposeAsync()
+    {
+        _api?.Dispose();
+        _s3Direct.Dispose();
+        foreach (var process in new IAsyncDisposable?[] { _gateway, _firstSilo, _secondSilo, _proxy, _s3, _redis })
+        {
+            if (process is not null)
+            {
+                await process.DisposeAsync();
+            }
+        }
+
+        _directory?.Dispose();
+    }
+
+    [Fact]
+    public async Task Killing_a_silo_mid_run_loses_no_job_and_refetches_only_files_in_flight()
+    {
+        await WaitUntilReadyAsync(_firstSilo!.BaseAddress, _firstSilo.Process);
+        await WaitUntilReadyAsync(_secondSilo!.BaseAddress, _secondSilo.Process);
+        await WaitUntilReadyAsync(_gateway!.BaseAddress, _gateway.Process);
+
+        // Job k: ten available files 70000 + 140k + 7i, and one missing one; no id is shared.
+        var jobs = new List<InitiatedJob>();
+        for (var k = 0; k < JobCount; k++)
+        {
+            var ids = Enumerable.Range(0, 10).Select(i => 70000 + (k * 140) + (i * 7)).Append(70001 + (k * 140)).ToArray();
+            jobs.Add(await Api.InitiateAsync(ids));
+        }
+
+        var jobOfFile = jobs.SelectMany(job => job.FileIds.Select(id => (id, job.JobId))).ToDictionary(p => p.id, p => p.JobId);
+        var lastStatuses = new ConcurrentDictionary<string, JsonElement>();
+
+        // Kill the first silo once work is under way and it holds at least one unfinished job.
+        await Poll.UntilAsync(
+            $"{FirstSilo} to be in the middle of a job",
+            TimeSpan.FromSeconds(60),
+            async ct =>
+            {
+                await RefreshStatusesAsync(jobs, lastStatuses, ct);
+                var filesDone = lastStatuses.Values.Sum(s => s.Long("filesDone"));
+                var unfinishedOnFirst = JobsTouchedBy(FirstSilo, jobOfFile)
+                    .Where(id => lastStatuses.TryGetValue(id, out var s) && !JobStatuses.IsTerminal(s.String("status")))
+                    .ToList();
+                if (lastStatuses.Values.All(s => JobStatuses.IsTerminal(s.String("status"))))
+                {
+                    throw new ProcessExitedException("every job finished before the drill could kill a silo mid-run: the jobs are too short");
+                }
+
+                return filesDone >= 10 && unfinishedOnFirst.Count > 0;
+            },
+            () => $"{StatusSummary(lastStatuses)}\n{Diagnostics()}",
+            TimeSpan.FromMilliseconds(50));
+
+        _firstSilo.Kill();
+        var jobsOnKilledSilo = JobsTouchedBy(FirstSilo, jobOfFile);
+        output.WriteLine($"killed {FirstSilo} (pid {_firstSilo.Process.Pid}) holding {jobsOnKilledSilo.Count} of {JobCount} jobs; at the kill: {StatusSummary(lastStatuses)}");
+
+        await Poll.UntilAsync(
+            $"all {JobCount} jobs to finish after {FirstSilo} was killed",
+            RecoveryTimeout,
+            async ct =>
+            {
+                await RefreshStatusesAsync(jobs, lastStatuses, ct);
+                return lastStatuses.Count == JobCount && lastStatuses.Values.All(s => JobStatuses.IsTerminal(s.String("status")));
+            },
+            () => $"{StatusSummary(lastStatuses)}\n{Diagnostics()}",
+            TimeSpan.FromMilliseconds(500));
+        output.WriteLine($"all jobs finished: {StatusSummary(lastStatuses)}");
+        Assert.False(_secondSilo.Process.HasExited, $"{SecondSilo} died\n{_secondSilo.Process.Tail()}");
+
+        foreach (var job in jobs)
+        {
+            await CompletedJobAssert.CompletedWithArchiveAsync(Api, lastStatuses[job.JobId], job.FileIds, (id, _) => SourceBytesAsync(id));
+        }
+
+        AssertNoFileLookedUpAgainOnceDone(jobs, jobsOnKilledSilo);
+    }
+
+    private void AssertNoFileLookedUpAgainOnceDone(IReadOnlyList<InitiatedJob> jobs, IReadOnlySet<string> jobsOnKilledSilo)
+    {
+        var requests = _proxy!.Requests;
+        var lookups = requests
+            .Where(r => r.Method == "HEAD" && r.Client is FirstSilo or SecondSilo)
+            .Select(r => SourceFileId(r.Path))
+            .Where(id => id is not null)
+            .GroupBy(id => id!.Value)
+            .ToDictionary(g => g.Key, g => g.Count());
+        var methods = string.Join(", ", requests.GroupBy(r => $"{r.Client} {r.Method}").Select(g => $"{g.Key}: {g.Count()}"));
+        output.WriteLine($"S3 requests through the proxy: {methods}");
+
+        var perJob = jobs.ToDictionary(
+            job => job.JobId,
+            job => job.FileIds.ToDictionary(id => id, id => lookups.GetValueOrDefault(id)));
+        var report = string.Join('\n', perJob.Select(job =>
+            $"{job.Key}{(jobsOnKilledSilo.Contains(job.Key) ? $" (on {FirstSilo})" : "")}: " +
+            string.Join(' ', job.Value.Select(f => $"{f.Key}×{f.Value}"))));
+        output.WriteLine($"HEAD downloads/{{id}}.zip per file:\n{report}");
+
+        var neverLookedUp = perJob.Values.SelectMany(files => files).Where(f => f.Value == 0).Select(f => f.Key).ToList();
+        Assert.True(
+            neverLookedUp.Count == 0,
+            $"no HEAD downloads/{{id}}.zip seen for files [{string.Join(',', neverLookedUp)}]; requests seen: {methods}\n{report}");
+
+        foreach (var (jobId, files) in perJob.Where(job => !jobsOnKilledSilo.Contains(job.Key)))
+        {
+            var repeated = files.Where(f => f.Value != 1).ToList();
+            Assert.True(
+                repeated.Count == 0,
+                $"job {jobId} never ran on {FirstSilo}, yet files were looked up more than once: " +
+                $"{string.Join(' ', repeated.Select(f => $"{f.Key}×{f.Value}"))}\n{report}");
+        }
+
+        var totalRepeats = perJob.Values.SelectMany(files => files).Sum(f => Math.Max(0, f.Value - 1));
+        var allowed = jobsOnKilledSilo.Count * JobConcurrency;
+        Assert.True(
+            totalRepeats <= allowed,
+            $"{totalRepeats} repeated lookups; at most {allowed} allowed ({jobsOnKilledSilo.Count} jobs on {FirstSilo} × JOB_CONCURRENCY {JobConcurrency}: only files in flight may be fetched again)\n{report}");
+    }
+
+    /// <summary>Jobs with at least one source request from <paramref name="client"/>: the jobs that ran there.</summary>
+    private HashSet<string> JobsTouchedBy(string client, IReadOnlyDictionary<int, string> jobOfFile) =>
+        _proxy!.Requests
+            .Where(r => r.Client == client)
+            .Select(r => SourceFileId(r.Path))
+            .Where(id => id is not null && jobOfFile.ContainsKey(id.Value))
+            .Select(id => jobOfFile[id!.Value])
+            .ToHashSet();
+
+    private async Task RefreshStatusesAsync(IEnumerable<InitiatedJob> jobs, ConcurrentDictionary<string, JsonElement> statuses, CancellationToken ct)
+    {
+        foreach (var job in jobs)
+        {
+            if (statuses.TryGetValue(job.JobId, out var known) && JobStatuses.IsTerminal(known.String("status")))
+            {
+                continue;
+            }
+
+            if (await Api.TryGetStatusAsync(job.JobId, ct) is { } status)
+            {
+                statuses[job.JobId] = status;
+            }
+        }
+    }
+
+    private async Task<byte[]> SourceBytesAsync(int fileId)
+    {
+        if (_sourceBytes.TryGetValue(fileId, out var cached))
+        {
+            return cached;
+        }
+
+        var uri = _s3!.ObjectUri(Bucket, $"downloads/{fileId}.zip");
+        using var response = await _s3Direct.GetAsync(uri);
+        Assert.True(response.StatusCode == HttpStatusCode.OK, $"source object GET {uri} answered {(int)response.StatusCode}");
+        var bytes = await response.Content.ReadAsByteArrayAsync();
+        _sourceBytes[fileId] = bytes;
+        return bytes;
+    }
+
+    private async Task WaitUntilReadyAsync(Uri baseAddress, ManagedProcess process)
+    {
+        using var http = new HttpClient();
+        var url = new Uri(baseAddress, "/health/ready");
+        string last = "";
+        await Poll.UntilAsync(
+            $"{process.Name} to answer 200 on {url}",
+            ReadyTimeout,
+            async ct =>
+            {
+                process.ThrowIfExited();
+                using var response = await http.GetAsync(url, ct);
+                last = $"{(int)response.StatusCode} {await response.Content.ReadAsStringAsync(ct)}";
+                return response.StatusCode == HttpStatusCode.OK;
+            },
+            () => $"last answer: {last}\n{process.Tail()}",
+            TimeSpan.FromMilliseconds(250));
+    }
+
+    private Dictionary<string, string?> ClusterEnvironment(Uri s3Endpoint) => new()
+    {
+        ["REDIS_HOST"] = "127.0.0.1",
+        ["REDIS_PORT"] = _redis!.Port.ToString(),
+        ["S3_ENDPOINT"] = s3Endpoint.ToString().TrimEnd('/'),
+        ["S3_REGION"] = "us-east-1",
+        ["S3_ACCESS_KEY_ID"] = "S3RVER",
+        ["S3_SECRET_ACCESS_KEY"] = "S3RVER",
+        ["S3_BUCKET_NAME"] = Bucket,
+        ["S3_FORCE_PATH_STYLE"] = "true",
+        ["FILE_SOURCE"] = "s3",
+        ["ORLEANS_CLUSTER_ID"] = _clusterId,
+        ["ORLEANS_SERVICE_ID"] = _clusterId,
+        ["ORLEANS_FAST_FAILOVER"] = "true",
+        ["ORLEANS_REMINDER_PERIOD_SECONDS"] = "1",
+        ["DOWNLOAD_DELAY_ENABLED"] = "true",
+        ["DOWNLOAD_DELAY_MIN_MS"] = "300",
+        ["DOWNLOAD_DELAY_MAX_MS"] = "800",
+        ["JOB_CONCURRENCY"] = JobConcurrency.ToString(),
+    };
+
+    private string Diagnostics() =>
+        string.Join('\n', new[] { _gateway?.Process, _firstSilo?.Process, _secondSilo?.Process }
+            .Where(p => p is not null)
+            .Select(p => p!.Tail(40)));
+
+    private static string StatusSummary(IReadOnlyDictionary<string, JsonElement> statuses) =>
+        string.Join(", ", statuses.Values
+            .GroupBy(s => s.String("status"))
+            .Select(g => $"{g.Key}: {g.Count()}")) +
+        $"; files done {statuses.Values.Sum(s => s.Long("filesDone"))}";
+
+    private static int? SourceFileId(string path)
+    {
+        var match = SourceKeyPattern().Match(path);
+        return match.Success ? int.Parse(match.Groups[1].Value) : null;
+    }
+
+    [GeneratedRegex(@"^/downloads/downloads/(\d+)\.zip$")]
+    private static partial Regex SourceKeyPattern();
+}

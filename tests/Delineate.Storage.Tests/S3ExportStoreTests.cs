@@ -1,0 +1,260 @@
+using System.IO.Compression;
+using System.Net;
+using Amazon.S3;
+using Amazon.S3.Model;
+using Delineate.Grains.Jobs;
+using Delineate.Grains.Storage;
+
+namespace Delineate.Storage.Tests;
+
+[Collection(S3rverCollection.Name)]
+public sealed class S3ExportStoreTests(S3rverFixture s3rver) : IAsyncLifetime
+{
+    private const int PartSizeMb = 5;
+    private const int PartSize = PartSizeMb * 1024 * 1024;
+    private readonly string _bucket = Buckets.Unique("exports");
+    private S3ExportStore _store = null!;
+
+    public async Task InitializeAsync()
+    {
+        _store = s3rver.ExportStore(_bucket, PartSizeMb);
+        await _store.EnsureReadyAsync(CancellationToken.None);
+    }
+
+    public Task DisposeAsync() => Task.CompletedTask;
+
+    [Fact]
+    public async Task EnsureReady_creates_the_bucket_once_and_tolerates_it_existing()
+    {
+        Assert.True(await S3Buckets.ExistsAsync(s3rver.Client, _bucket, CancellationToken.None));
+
+        await _store.EnsureReadyAsync(CancellationToken.None);
+
+        Assert.True(await _store.IsHealthyAsync(CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task IsHealthy_is_false_for_a_missing_bucket()
+    {
+        var store = s3rver.ExportStore(Buckets.Unique("absent"));
+
+        Assert.False(await store.IsHealthyAsync(CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task A_20_MiB_archive_goes_up_in_parts_and_comes_back_as_a_valid_zip()
+    {
+        // 5 entries of 4 MiB: four 5 MiB parts and a short last one.
+        var entries = Enumerable.Range(0, 5).Select(i => (FileId: 70000 + 7 * i, Length: 4L * 1024 * 1024 + i)).ToArray();
+        var key = StorageKeys.Export(Guid.NewGuid());
+        var (client, calls) = CountingS3.Wrap(s3rver.Client);
+        var store = s3rver.ExportStore(_bucket, PartSizeMb, client);
+
+        long size;
+        await using (var upload = await store.BeginUploadAsync(key, CancellationToken.None))
+        {
+            Assert.False(string.IsNullOrEmpty(upload.UploadId));
+            Assert.Equal(key, upload.Key);
+            Assert.True(upload.Content.CanWrite);
+            Assert.False(upload.Content.CanSeek);
+            Assert.False(upload.Content.CanRead);
+            await using (var archive = await ArchiveWriter.CreateAsync(upload.Content, CancellationToken.None))
+            {
+                foreach (var (fileId, length) in entries)
+                {
+                    await using var content = SyntheticCatalogue.Open(fileId, length);
+                    await archive.AddAsync(StorageKeys.FileName(fileId), content, CancellationToken.None);
+                }
+            }
+            size = await upload.CompleteAsync(CancellationToken.None);
+        }
+
+        var bytes = await Buckets.ReadObjectAsync(s3rver.Client, _bucket, key);
+        Assert.Equal(bytes.Length, size);
+        Assert.True(size > 4 * PartSize);
+        Assert.Equal(5, calls.Count(nameof(IAmazonS3.UploadPartAsync)));
+        Assert.Equal(1, calls.Count(nameof(IAmazonS3.CompleteMultipartUploadAsync)));
+        Assert.Equal(0, calls.Count(nameof(IAmazonS3.PutObjectAsync)));
+        AssertZipHolds(bytes, entries);
+    }
+
+    [Fact]
+    public async Task A_tiny_archive_goes_up_as_one_object()
+    {
+        var entries = new[] { (FileId: 70000, Length: 1000L), (FileId: 70007, Length: 3L) };
+        var key = StorageKeys.Export(Guid.NewGuid());
+        var (client, calls) = CountingS3.Wrap(s3rver.Client);
+        var store = s3rver.ExportStore(_bucket, PartSizeMb, client);
+
+        long size;
+        await using (var upload = await store.BeginUploadAsync(key, CancellationToken.None))
+        {
+            await using (var archive = await ArchiveWriter.CreateAsync(upload.Content, CancellationToken.None))
+            {
+                foreach (var (fileId, length) in entries)
+                {
+                    await using var content = SyntheticCatalogue.Open(fileId, length);
+                    await archive.AddAsync(StorageKeys.FileName(fileId), content, CancellationToken.None);
+                }
+            }
+            size = await upload.CompleteAsync(CancellationToken.None);
+        }
+
+        var bytes = await Buckets.ReadObjectAsync(s3rver.Client, _bucket, key);
+        Assert.Equal(bytes.Length, size);
+        Assert.Equal(1, calls.Count(nameof(IAmazonS3.PutObjectAsync)));
+        Assert.Equal(0, calls.Count(nameof(IAmazonS3.UploadPartAsync)));
+        Assert.Equal(0, calls.Count(nameof(IAmazonS3.CompleteMultipartUploadAsync)));
+        AssertZipHolds(bytes, entries);
+    }
+
+    [Fact]
+    public async Task An_empty_upload_completes_as_an_empty_object()
+    {
+        var key = StorageKeys.Export(Guid.NewGuid());
+
+        await using var upload = await _store.BeginUploadAsync(key, CancellationToken.None);
+        var size = await upload.CompleteAsync(CancellationToken.None);
+
+        Assert.Equal(0, size);
+        Assert.Empty(await Buckets.ReadObjectAsync(s3rver.Client, _bucket, key));
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]   // exactly two parts: the second full buffer is the last part
+    public async Task Synchronous_writes_of_whole_parts_round_trip(int parts)
+    {
+        var key = StorageKeys.Export(Guid.NewGuid());
+        var expected = Buckets.Synthetic(70021, (long)parts * PartSize);
+
+        await using (var upload = await _store.BeginUploadAsync(key, CancellationToken.None))
+        {
+            // Odd-sized chunks straddle part boundaries.
+            for (var offset = 0; offset < expected.Length; offset += 777_777)
+            {
+                upload.Content.Write(expected, offset, Math.Min(777_777, expected.Length - offset));
+            }
+            Assert.Equal(expected.Length, await upload.CompleteAsync(CancellationToken.None));
+        }
+
+        Assert.Equal(expected, await Buckets.ReadObjectAsync(s3rver.Client, _bucket, key));
+    }
+
+    [Fact]
+    public async Task Abort_after_parts_were_sent_leaves_no_object()
+    {
+        var key = StorageKeys.Export(Guid.NewGuid());
+
+        await using (var upload = await _store.BeginUploadAsync(key, CancellationToken.None))
+        {
+            await using var content = SyntheticCatalogue.Open(70028, 3L * PartSize);
+            await content.CopyToAsync(upload.Content);
+            await upload.AbortAsync(CancellationToken.None);
+
+            await Assert.ThrowsAsync<ObjectDisposedException>(() => upload.Content.WriteAsync(new byte[1], 0, 1));
+        }
+
+        Assert.False(await ExistsAsync(key));
+    }
+
+    [Fact]
+    public async Task Dispose_without_complete_aborts()
+    {
+        var key = StorageKeys.Export(Guid.NewGuid());
+
+        await using (var upload = await _store.BeginUploadAsync(key, CancellationToken.None))
+        {
+            await using var content = SyntheticCatalogue.Open(70035, PartSize + 10);
+            await content.CopyToAsync(upload.Content);
+        }
+
+        Assert.False(await ExistsAsync(key));
+    }
+
+    [Fact]
+    public async Task AbortUpload_by_id_discards_the_upload_and_ignores_unknown_ids()
+    {
+        var key = StorageKeys.Export(Guid.NewGuid());
+        var upload = await _store.BeginUploadAsync(key, CancellationToken.None);
+        await using (var content = SyntheticCatalogue.Open(70042, PartSize + 10))
+        {
+            await content.CopyToAsync(upload.Content);
+        }
+
+        // As a job resuming on another silo would: only the key and the id survive.
+        await _store.AbortUploadAsync(key, upload.UploadId, CancellationToken.None);
+        await _store.AbortUploadAsync(key, upload.UploadId, CancellationToken.None);
+        await _store.AbortUploadAsync(key, "no-such-upload", CancellationToken.None);
+
+        await Assert.ThrowsAnyAsync<Exception>(() => upload.CompleteAsync(CancellationToken.None));
+        await upload.DisposeAsync();
+        Assert.False(await ExistsAsync(key));
+    }
+
+    [Fact]
+    public async Task Delete_removes_the_object_and_ignores_a_missing_one()
+    {
+        var key = StorageKeys.Export(Guid.NewGuid());
+        await using (var upload = await _store.BeginUploadAsync(key, CancellationToken.None))
+        {
+            await upload.Content.WriteAsync(new byte[] { 1, 2, 3 });
+            await upload.CompleteAsync(CancellationToken.None);
+        }
+        Assert.True(await ExistsAsync(key));
+
+        await _store.DeleteAsync(key, CancellationToken.None);
+        await _store.DeleteAsync(key, CancellationToken.None);
+
+        Assert.False(await ExistsAsync(key));
+    }
+
+    [Fact]
+    public async Task Presigned_url_is_http_and_downloads_under_the_given_name()
+    {
+        var key = StorageKeys.Export(Guid.NewGuid());
+        await using (var upload = await _store.BeginUploadAsync(key, CancellationToken.None))
+        {
+            await upload.Content.WriteAsync(new byte[] { 4, 5, 6 });
+            await upload.CompleteAsync(CancellationToken.None);
+        }
+
+        var url = _store.GetDownloadUrl(key, "job.zip", DateTimeOffset.UtcNow.AddHours(1));
+
+        Assert.StartsWith($"{s3rver.Endpoint}/{_bucket}/exports/", url, StringComparison.Ordinal);
+        using var http = new HttpClient();
+        using var response = await http.GetAsync(url);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(new byte[] { 4, 5, 6 }, await response.Content.ReadAsByteArrayAsync());
+        Assert.Equal("attachment; filename=\"job.zip\"", response.Content.Headers.ContentDisposition?.ToString());
+    }
+
+    private async Task<bool> ExistsAsync(string key)
+    {
+        try
+        {
+            await s3rver.Client.GetObjectMetadataAsync(new GetObjectMetadataRequest { BucketName = _bucket, Key = key });
+            return true;
+        }
+        catch (AmazonS3Exception ex) when (ex.StatusCode == HttpStatusCode.NotFound)
+        {
+            return false;
+        }
+    }
+
+    private static void AssertZipHolds(byte[] zipBytes, IReadOnlyList<(int FileId, long Length)> entries)
+    {
+        using var zip = new ZipArchive(new MemoryStream(zipBytes), ZipArchiveMode.Read);
+        Assert.Equal(entries.Count, zip.Entries.Count);
+        foreach (var (fileId, length) in entries)
+        {
+            var entry = zip.GetEntry(StorageKeys.FileName(fileId));
+            Assert.NotNull(entry);
+            Assert.Equal(length, entry.Length);
+            using var read = entry.Open();
+            using var copy = new MemoryStream();
+            read.CopyTo(copy);
+            Assert.Equal(Buckets.Synthetic(fileId, length), copy.ToArray());
+        }
+    }
+}
