@@ -207,6 +207,13 @@ public sealed class DownloadJobGrain : Grain, IDownloadJobGrain, IRemindable
         {
             _logger.LogInformation("Job {JobId} paused: its activation is going away; the reminder resumes it", JobId);
         }
+        catch (Orleans.Storage.InconsistentStateException ex)
+        {
+            // Another activation of this job wrote after us (a silo wrongly declared dead came back):
+            // this one steps aside and the job goes on from the stored state.
+            _logger.LogWarning(ex, "Job {JobId} state was written elsewhere; deactivating this copy", JobId);
+            DeactivateOnIdle();
+        }
         catch (Exception ex)
         {
             activity?.SetStatus(ActivityStatusCode.Error, ex.GetType().Name);

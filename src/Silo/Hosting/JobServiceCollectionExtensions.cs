@@ -19,7 +19,13 @@ public static class JobServiceCollectionExtensions
     public static IServiceCollection AddDownloadJobs(this IServiceCollection services, IConfiguration config, DelineateMode mode)
     {
         services.AddOptions<JobOptions>().Bind(config).ValidateOnStart();
-        services.AddOptions<StorageOptions>().Bind(config).ValidateOnStart();
+        var storage = services.AddOptions<StorageOptions>().Bind(config).ValidateOnStart();
+        if (mode == DelineateMode.Clustered)
+        {
+            storage.Validate(
+                o => o.EffectiveFileSource != StorageOptions.SyntheticSource || !string.IsNullOrEmpty(o.BlobSigningKey),
+                "BLOB_SIGNING_KEY must be set in clustered mode when FILE_SOURCE is synthetic: every silo and gateway signs and checks per-file links with it.");
+        }
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<JobOptions>, JobOptionsValidator>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<StorageOptions>, StorageOptionsValidator>());
         services.TryAddSingleton(TimeProvider.System);
