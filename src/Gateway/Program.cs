@@ -7,7 +7,7 @@ return await HostRunner.RunAsync(async () =>
     var builder = WebApplication.CreateBuilder(args);
     builder.UsePortSetting(defaultPort: 3000);
     builder.AddDelineateCluster();
-    builder.Services.AddGatewayApi();
+    builder.Services.AddGatewayApi(builder.Configuration);
 
     var app = builder.Build();
     app.UseGatewayApi();

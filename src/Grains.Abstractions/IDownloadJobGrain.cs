@@ -15,6 +15,13 @@ public interface IDownloadJobGrain : IGrainWithGuidKey
     [Alias("GetStatus"), AlwaysInterleave]
     Task<JobSnapshot?> GetStatus();
 
+    /// <summary>
+    /// The events after <paramref name="afterSeq"/> that were already published, contiguous and in
+    /// order; null when they are no longer all kept (the caller then starts from a snapshot).
+    /// </summary>
+    [Alias("GetEventsAfter"), AlwaysInterleave]
+    Task<IReadOnlyList<JobEvent>?> GetEventsAfter(long afterSeq);
+
     /// <summary>Cancels a job that has not finished; in-flight work stops within a second.</summary>
     [Alias("Cancel")]
     Task<CancelOutcome> Cancel();

@@ -3,6 +3,12 @@ using Delineate.Abstractions;
 
 namespace Delineate.Gateway.Api;
 
+/// <summary><c>POST /v1/download/initiate</c> body (documented shape; parsed by <see cref="InitiateRequestParser"/>).</summary>
+public sealed record InitiateRequestBody([property: JsonPropertyName("file_ids")] IReadOnlyList<int> FileIds);
+
+/// <summary><c>POST /v1/download/check</c> and <c>/start</c> body.</summary>
+public sealed record FileRequestBody([property: JsonPropertyName("file_id")] int FileId);
+
 /// <summary>202 answer to an initiate.</summary>
 public sealed record InitiateResponse(Guid JobId, JobStatus Status, int TotalFileIds, string StatusUrl, string SubscribeUrl, string EventsUrl);
 
@@ -59,3 +65,27 @@ public sealed record FileResultJson(
     int Attempts,
     string? Url,
     string? Error);
+
+/// <summary><c>GET /v1/download/jobs</c>.</summary>
+public sealed record JobListJson(IReadOnlyList<JobListItemJson> Jobs, Guid? NextCursor, int Total);
+
+public sealed record JobListItemJson(Guid JobId, JobStatus Status, int FilesTotal, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt, string StatusUrl);
+
+/// <summary><c>POST /v1/download/check</c>, the old service's shape.</summary>
+public sealed record CheckResponse(
+    [property: JsonPropertyName("file_id")] int FileId,
+    bool Available,
+    string? S3Key,
+    long? Size);
+
+/// <summary><c>POST /v1/download/start</c> when the file is done in time: the old service's shape.</summary>
+public sealed record StartResponse(
+    [property: JsonPropertyName("file_id")] int FileId,
+    string Status,
+    string? DownloadUrl,
+    long? Size,
+    long ProcessingTimeMs,
+    string Message);
+
+/// <summary><c>GET /</c>.</summary>
+public sealed record RootResponse(string Message, string Docs, string Ui);

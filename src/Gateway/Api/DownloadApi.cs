@@ -1,75 +1,139 @@
 using System.Diagnostics;
-using System.Text.Json;
+using System.Security.Cryptography;
+using System.Text;
 using Delineate.Abstractions;
+using Delineate.Gateway.Hosting;
 using Delineate.Gateway.Progress;
-using Microsoft.AspNetCore.Http.Features;
-using Microsoft.AspNetCore.Http.HttpResults;
+using Delineate.Grains.Idempotency;
+using Delineate.Grains.Jobs;
+using Delineate.Grains.Options;
+using Delineate.Grains.Storage;
+using Microsoft.AspNetCore.Http.Json;
+using Microsoft.Extensions.Options;
 
 namespace Delineate.Gateway.Api;
 
-/// <summary>The job API: initiate, status, live progress, cancel, download.</summary>
+/// <summary>The job API: initiate, status, live progress, cancel, download, list, and the old service's calls.</summary>
 public static class DownloadApi
 {
-    public const long MaxBodyBytes = 64 * 1024;
+    public const string IdempotencyHeader = "Idempotency-Key";
 
     public static IEndpointRouteBuilder MapDownloadApi(this IEndpointRouteBuilder endpoints)
     {
-        var api = endpoints.MapGroup("/v1/download");
-        api.MapPost("/initiate", InitiateAsync);
-        api.MapGet("/status/{jobId}", GetStatusAsync);
-        api.MapGet("/subscribe/{jobId}", SubscribeAsync);
-        api.MapDelete("/{jobId}", CancelAsync);
-        api.MapGet("/{jobId}", DownloadAsync);
+        var api = endpoints.MapGroup("/v1/download")
+            .AddEndpointFilter<Owner.Filter>()
+            .ProducesProblem(StatusCodes.Status401Unauthorized)
+            .ProducesProblem(StatusCodes.Status429TooManyRequests)
+            .WithTags("download");
+
+        api.MapPost("/initiate", InitiateAsync)
+            .Accepts<InitiateRequestBody>("application/json")
+            .Produces<InitiateResponse>(StatusCodes.Status202Accepted)
+            .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
+            .ProducesProblem(StatusCodes.Status422UnprocessableEntity)
+            .WithSummary("Start a download job for a set of file ids");
+        api.MapGet("/status/{jobId}", GetStatusAsync)
+            .Produces<StatusJson>()
+            .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .WithSummary("A job's status, for polling");
+        api.MapGet("/subscribe/{jobId}", SubscribeAsync)
+            .Produces(StatusCodes.Status101SwitchingProtocols)
+            .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .WithSummary("WebSocket: a snapshot, progress events, the terminal event, a normal close")
+            .WithDescription("Each text message is one ProgressEventJson. `?after=SEQ` resumes without repeats.");
+        api.MapGet("/events/{jobId}", EventsAsync)
+            .Produces<ProgressEventJson>(StatusCodes.Status200OK, "text/event-stream")
+            .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .WithSummary("Server-Sent Events: the same events as the WebSocket; `id:` is the seq, Last-Event-ID resumes");
+        api.MapDelete("/{jobId}", CancelAsync)
+            .Produces<StatusJson>()
+            .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .WithSummary("Cancel a job that has not finished");
+        api.MapGet("/{jobId}", DownloadAsync)
+            .Produces(StatusCodes.Status302Found)
+            .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .WithSummary("Redirect to the finished job's archive");
+        api.MapGet("/jobs", ListAsync)
+            .Produces<JobListJson>()
+            .ProducesValidationProblem()
+            .WithSummary("The caller's jobs, newest first");
+        api.MapPost("/check", CheckAsync)
+            .Accepts<FileRequestBody>("application/json")
+            .Produces<CheckResponse>()
+            .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable)
+            .WithSummary("Whether one file is available (the old service's call); ?sentry_test=true raises a test error");
+        api.MapPost("/start", StartAsync)
+            .Accepts<FileRequestBody>("application/json")
+            .Produces<StartResponse>()
+            .Produces<InitiateResponse>(StatusCodes.Status202Accepted)
+            .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
+            .WithSummary("The old synchronous call: waits up to REQUEST_TIMEOUT_MS for a one-file job");
         return endpoints;
     }
 
-    public static async Task<IResult> InitiateAsync(HttpContext context, IClusterClient cluster)
+    public static async Task<IResult> InitiateAsync(HttpContext context, IClusterClient cluster, IOptions<GatewayOptions> options, TimeProvider time)
     {
-        if (!context.Request.HasJsonContentType())
+        var (document, problem) = await JsonBody.ReadAsync(context);
+        if (document is null)
         {
-            return Problem(StatusCodes.Status415UnsupportedMediaType, "Unsupported media type", "Send the body as application/json.");
+            return problem!;
         }
-        if (context.Request.ContentLength > MaxBodyBytes)
-        {
-            return Problem(StatusCodes.Status413PayloadTooLarge, "Body too large", $"The body must be at most {MaxBodyBytes} bytes.");
-        }
-        if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
-        {
-            limit.MaxRequestBodySize = MaxBodyBytes;
-        }
-        JsonDocument document;
-        try
-        {
-            document = await JsonDocument.ParseAsync(context.Request.Body, default, context.RequestAborted);
-        }
-        catch (JsonException ex)
-        {
-            return TypedResults.ValidationProblem(
-                new Dictionary<string, string[]> { ["body"] = [$"The body is not valid JSON ({ex.Message.Split('.')[0]})."] },
-                title: "Invalid JSON");
-        }
-        catch (BadHttpRequestException ex) when (ex.StatusCode == StatusCodes.Status413PayloadTooLarge)
-        {
-            return Problem(StatusCodes.Status413PayloadTooLarge, "Body too large", $"The body must be at most {MaxBodyBytes} bytes.");
-        }
+        IReadOnlyList<int>? fileIds;
+        Dictionary<string, string[]> errors;
         using (document)
         {
-            var (fileIds, errors) = InitiateRequestParser.Parse(document.RootElement);
-            if (fileIds is null)
-            {
-                return TypedResults.ValidationProblem(errors, title: "Invalid request");
-            }
-            var jobId = JobIds.New();
-            var snapshot = await cluster.GetGrain<IDownloadJobGrain>(jobId).Initiate(new InitiateJobRequest
-            {
-                FileIds = fileIds,
-                Owner = Owner.Of(context),
-                TraceParent = Activity.Current?.Id,
-            });
-            var urls = JobUrls.For(jobId);
-            return TypedResults.Accepted(urls.Status,
-                new InitiateResponse(jobId, snapshot.Progress.Status, snapshot.Files.Count, urls.Status, urls.Subscribe, urls.Events));
+            (fileIds, errors) = InitiateRequestParser.Parse(document.RootElement);
         }
+        if (fileIds is null)
+        {
+            return TypedResults.ValidationProblem(errors, title: "Invalid request");
+        }
+        var idempotencyKey = context.Request.Headers[IdempotencyHeader].ToString();
+        if (idempotencyKey.Length > 0 && !IsSaneKey(idempotencyKey))
+        {
+            return Problems.Field(IdempotencyHeader, "Must be 1 to 255 printable ASCII characters.", "Invalid header");
+        }
+        var owner = Owner.Of(context);
+        var request = new InitiateJobRequest { FileIds = fileIds, Owner = owner, TraceParent = Activity.Current?.Id };
+        var cap = options.Value.MaxActiveJobsPerOwner;
+        var jobId = JobIds.New();
+        JobSnapshot? snapshot;
+        if (idempotencyKey.Length > 0)
+        {
+            var outcome = await cluster.GetGrain<IIdempotencyGrain>(IdempotencyGrain.KeyOf(owner, idempotencyKey))
+                .Initiate(HashOf(fileIds), jobId, request, cap);
+            if (outcome.BodyMismatch)
+            {
+                return Problems.Of(StatusCodes.Status422UnprocessableEntity, "Idempotency key reused",
+                    $"The {IdempotencyHeader} was already used with a different body.");
+            }
+            snapshot = outcome.Job;
+        }
+        else
+        {
+            snapshot = await JobCreation.CreateAsync(cluster, jobId, request, cap, time);
+        }
+        if (snapshot is null)
+        {
+            return Problems.TooManyActiveJobs(cap);
+        }
+        var urls = JobUrls.For(snapshot.JobId);
+        return TypedResults.Accepted(urls.Status,
+            new InitiateResponse(snapshot.JobId, snapshot.Progress.Status, snapshot.Files.Count, urls.Status, urls.Subscribe, urls.Events));
     }
 
     public static async Task<IResult> GetStatusAsync(string jobId, HttpContext context, IClusterClient cluster)
@@ -78,19 +142,41 @@ public static class DownloadApi
         return snapshot is null ? problem! : TypedResults.Ok(snapshot.ToJson(context.Request));
     }
 
-    public static async Task<IResult> SubscribeAsync(string jobId, HttpContext context, IClusterClient cluster, JobEventRelay relay, long? after)
+    public static async Task<IResult> SubscribeAsync(string jobId, string? after, HttpContext context, IClusterClient cluster, JobEventRelay relay, IOptions<JsonOptions> json)
     {
         var (snapshot, problem) = await FindAsync(jobId, context, cluster);
         if (snapshot is null)
         {
             return problem!;
         }
+        if (!TryParseSeq(after, out var afterSeq))
+        {
+            return Problems.Field("after", "Must be a non-negative integer sequence number.");
+        }
         if (!context.WebSockets.IsWebSocketRequest)
         {
-            return Problem(StatusCodes.Status400BadRequest, "WebSocket required", "Connect with a WebSocket upgrade request.");
+            return Problems.Of(StatusCodes.Status400BadRequest, "WebSocket required", "Connect with a WebSocket upgrade request, or use the events URL for Server-Sent Events.");
         }
         using var socket = await context.WebSockets.AcceptWebSocketAsync();
-        await relay.RelayAsync(socket, snapshot.JobId, after, context.RequestAborted);
+        using var sink = new WebSocketSink(socket, json.Value.SerializerOptions, context.RequestAborted);
+        await relay.RelayAsync(sink, snapshot.JobId, afterSeq);
+        return Results.Empty;
+    }
+
+    public static async Task<IResult> EventsAsync(string jobId, string? after, HttpContext context, IClusterClient cluster, JobEventRelay relay, IOptions<JsonOptions> json)
+    {
+        var (snapshot, problem) = await FindAsync(jobId, context, cluster);
+        if (snapshot is null)
+        {
+            return problem!;
+        }
+        var lastEventId = context.Request.Headers["Last-Event-ID"].ToString();
+        if (!TryParseSeq(lastEventId.Length > 0 ? lastEventId : after, out var afterSeq))
+        {
+            return Problems.Field(lastEventId.Length > 0 ? "Last-Event-ID" : "after", "Must be a non-negative integer sequence number.");
+        }
+        var sink = await ServerSentEventsSink.StartAsync(context.Response, json.Value.SerializerOptions);
+        await relay.RelayAsync(sink, snapshot.JobId, afterSeq);
         return Results.Empty;
     }
 
@@ -104,9 +190,10 @@ public static class DownloadApi
         var grain = cluster.GetGrain<IDownloadJobGrain>(snapshot.JobId);
         return await grain.Cancel() switch
         {
-            CancelOutcome.Cancelled => TypedResults.Ok((await grain.GetStatus())!.ToJson(context.Request)),
-            CancelOutcome.AlreadyFinished => Problem(StatusCodes.Status409Conflict, "Already finished", $"The job is {Lower(snapshot.Progress.Status)}; only unfinished jobs can be cancelled."),
-            _ => NotFound(),
+            CancelOutcome.Cancelled when await grain.GetStatus() is { } cancelled => TypedResults.Ok(cancelled.ToJson(context.Request)),
+            CancelOutcome.AlreadyFinished => Problems.Of(StatusCodes.Status409Conflict, "Already finished",
+                $"The job is {Lower(snapshot.Progress.Status)}; only unfinished jobs can be cancelled."),
+            _ => Problems.JobNotFound(),
         };
     }
 
@@ -123,8 +210,125 @@ public static class DownloadApi
             return TypedResults.Redirect(archive);
         }
         return snapshot.Progress.Status.IsTerminal()
-            ? Problem(StatusCodes.Status409Conflict, "No archive", $"The job is {Lower(snapshot.Progress.Status)} and has no archive.")
-            : Problem(StatusCodes.Status409Conflict, "Not finished", $"The job is {Lower(snapshot.Progress.Status)} ({snapshot.Progress.Percent}%).");
+            ? Problems.Of(StatusCodes.Status409Conflict, "No archive", $"The job is {Lower(snapshot.Progress.Status)} and has no archive.")
+            : Problems.Of(StatusCodes.Status409Conflict, "Not finished", $"The job is {Lower(snapshot.Progress.Status)} ({snapshot.Progress.Percent}%).");
+    }
+
+    public static async Task<IResult> ListAsync(string? status, string? limit, string? cursor, HttpContext context, IClusterClient cluster)
+    {
+        JobStatus? filter = null;
+        if (!string.IsNullOrEmpty(status))
+        {
+            if (!Enum.TryParse<JobStatus>(status, ignoreCase: true, out var parsed) || !Enum.IsDefined(parsed) || int.TryParse(status, out _))
+            {
+                return Problems.Field("status", "Must be queued, processing, completed, failed or cancelled.");
+            }
+            filter = parsed;
+        }
+        var pageSize = 20;
+        if (!string.IsNullOrEmpty(limit) && !(int.TryParse(limit, out pageSize) && pageSize is >= 1 and <= 100))
+        {
+            return Problems.Field("limit", "Must be an integer from 1 to 100.");
+        }
+        Guid? after = null;
+        if (!string.IsNullOrEmpty(cursor))
+        {
+            if (!JobIds.TryParse(cursor, out var parsedCursor))
+            {
+                return Problems.Field("cursor", "Must be the nextCursor of a previous page.");
+            }
+            after = parsedCursor;
+        }
+        var page = await cluster.GetGrain<IOwnerJobsGrain>(Owner.Of(context)).List(filter, pageSize, after);
+        return TypedResults.Ok(new JobListJson(
+            page.Jobs.Select(j => new JobListItemJson(j.JobId, j.Status, j.FilesTotal, j.CreatedAt, j.UpdatedAt, JobUrls.For(j.JobId).Status)).ToList(),
+            page.NextCursor,
+            page.Total));
+    }
+
+    public static async Task<IResult> CheckAsync(HttpContext context, IFileSource source, string? sentry_test)
+    {
+        var (document, problem) = await JsonBody.ReadAsync(context);
+        if (document is null)
+        {
+            return problem!;
+        }
+        int? fileId;
+        Dictionary<string, string[]> errors;
+        using (document)
+        {
+            (fileId, errors) = InitiateRequestParser.ParseSingle(document.RootElement);
+        }
+        if (fileId is not { } id)
+        {
+            return TypedResults.ValidationProblem(errors, title: "Invalid request");
+        }
+        if (string.Equals(sentry_test, "true", StringComparison.OrdinalIgnoreCase))
+        {
+            // Deliberate, as in the old service: proves error reporting end to end.
+            throw new SentryTestException($"Sentry test error for file_id={id}");
+        }
+        try
+        {
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
+            timeout.CancelAfter(TimeSpan.FromSeconds(10));
+            var file = await source.LookupAsync(id, timeout.Token);
+            return TypedResults.Ok(new CheckResponse(id, file is not null, file?.Key, file?.Size));
+        }
+        catch (Exception ex) when (TransientErrors.IsTransient(ex) || ex is OperationCanceledException && !context.RequestAborted.IsCancellationRequested)
+        {
+            return Problems.Of(StatusCodes.Status503ServiceUnavailable, "Storage unavailable", "The file source did not answer; try again.");
+        }
+    }
+
+    public static async Task<IResult> StartAsync(HttpContext context, IClusterClient cluster, IOptions<GatewayOptions> options, TimeProvider time)
+    {
+        var started = time.GetTimestamp();
+        var (document, problem) = await JsonBody.ReadAsync(context);
+        if (document is null)
+        {
+            return problem!;
+        }
+        int? fileId;
+        Dictionary<string, string[]> errors;
+        using (document)
+        {
+            (fileId, errors) = InitiateRequestParser.ParseSingle(document.RootElement);
+        }
+        if (fileId is not { } id)
+        {
+            return TypedResults.ValidationProblem(errors, title: "Invalid request");
+        }
+        var request = new InitiateJobRequest { FileIds = [id], Owner = Owner.Of(context), TraceParent = Activity.Current?.Id };
+        var snapshot = await JobCreation.CreateAsync(cluster, JobIds.New(), request, options.Value.MaxActiveJobsPerOwner, time);
+        if (snapshot is null)
+        {
+            return Problems.TooManyActiveJobs(options.Value.MaxActiveJobsPerOwner);
+        }
+        var grain = cluster.GetGrain<IDownloadJobGrain>(snapshot.JobId);
+        var deadline = options.Value.RequestTimeout;
+        // Polling the grain keeps this independent of stream delivery; 100 ms is well inside the old timeout.
+        while (!snapshot.Progress.Status.IsTerminal() && time.GetElapsedTime(started) < deadline)
+        {
+            var wait = deadline - time.GetElapsedTime(started);
+            await Task.Delay(wait < TimeSpan.FromMilliseconds(100) ? wait : TimeSpan.FromMilliseconds(100), time, context.RequestAborted);
+            snapshot = await grain.GetStatus() ?? snapshot;
+        }
+        if (!snapshot.Progress.Status.IsTerminal())
+        {
+            var urls = JobUrls.For(snapshot.JobId);
+            return TypedResults.Accepted(urls.Status,
+                new InitiateResponse(snapshot.JobId, snapshot.Progress.Status, 1, urls.Status, urls.Subscribe, urls.Events));
+        }
+        var file = snapshot.ToJson(context.Request).Files[0];
+        var ready = file.Status == FileStatus.Ready;
+        return TypedResults.Ok(new StartResponse(
+            id,
+            ready ? "completed" : "failed",
+            file.Url,
+            file.Size,
+            (long)time.GetElapsedTime(started).TotalMilliseconds,
+            ready ? "Download ready" : file.Status == FileStatus.Missing ? "File not found" : file.Error ?? "Download failed"));
     }
 
     /// <summary>The caller's job, or the problem to answer: 400 for a malformed id, 404 for unknown or not yours.</summary>
@@ -132,20 +336,32 @@ public static class DownloadApi
     {
         if (!JobIds.TryParse(jobId, out var id))
         {
-            return (null, TypedResults.ValidationProblem(
-                new Dictionary<string, string[]> { ["jobId"] = ["Must be a job id (a GUID like 0193a4b2-7c1d-7e8f-9a0b-1c2d3e4f5a6b)."] },
-                title: "Invalid job id"));
+            return (null, Problems.Field("jobId", "Must be a job id (a GUID like 0193a4b2-7c1d-7e8f-9a0b-1c2d3e4f5a6b).", "Invalid job id"));
         }
         var snapshot = await cluster.GetGrain<IDownloadJobGrain>(id).GetStatus();
         // Another owner's job is indistinguishable from a missing one.
-        return snapshot is null || snapshot.Owner != Owner.Of(context) ? (null, NotFound()) : (snapshot, null);
+        return snapshot is null || snapshot.Owner != Owner.Of(context) ? (null, Problems.JobNotFound()) : (snapshot, null);
     }
 
-    private static ProblemHttpResult NotFound() =>
-        Problem(StatusCodes.Status404NotFound, "Job not found", "No such job, or it has expired.");
+    private static bool TryParseSeq(string? text, out long? seq)
+    {
+        seq = null;
+        if (string.IsNullOrEmpty(text))
+        {
+            return true;
+        }
+        if (long.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var value))
+        {
+            seq = value;
+            return true;
+        }
+        return false;
+    }
 
-    private static ProblemHttpResult Problem(int status, string title, string detail) =>
-        TypedResults.Problem(detail, statusCode: status, title: title);
+    private static bool IsSaneKey(string key) => key.Length <= 255 && key.All(c => c >= ' ' && c < 127);
+
+    private static string HashOf(IReadOnlyList<int> fileIds) =>
+        Convert.ToHexString(SHA256.HashData(Encoding.ASCII.GetBytes(string.Join(',', fileIds))));
 
     private static string Lower(JobStatus status) => status.ToString().ToLowerInvariant();
 }

@@ -3,12 +3,14 @@ using System.Text.Json;
 namespace Delineate.Gateway.Api;
 
 /// <summary>
-/// Validates an initiate body by hand, so each problem is reported against its field:
-/// <c>{"file_ids":[…]}</c>, 1 to 1000 integers in [10000, 100000000]; duplicates dropped, order kept.
+/// Validates request bodies by hand, so each problem is reported against its field:
+/// <c>{"file_ids":[…]}</c>, 1 to 1000 integers in [10000, 100000000] (duplicates dropped, order kept),
+/// or <c>{"file_id":n}</c>.
 /// </summary>
 public static class InitiateRequestParser
 {
     public const string Field = "file_ids";
+    public const string SingleField = "file_id";
     public const int MaxFiles = 1000;
     public const int MinFileId = 10_000;
     public const int MaxFileId = 100_000_000;
@@ -16,9 +18,8 @@ public static class InitiateRequestParser
     public static (IReadOnlyList<int>? FileIds, Dictionary<string, string[]> Errors) Parse(JsonElement root)
     {
         var errors = new Dictionary<string, string[]>();
-        if (root.ValueKind != JsonValueKind.Object)
+        if (!IsObject(root, $"{{\"{Field}\":[70000]}}", errors))
         {
-            errors["body"] = [$"The body must be a JSON object like {{\"{Field}\":[70000]}}, not {Describe(root.ValueKind)}."];
             return (null, errors);
         }
         if (!root.TryGetProperty(Field, out var ids))
@@ -28,7 +29,7 @@ public static class InitiateRequestParser
         }
         if (ids.ValueKind != JsonValueKind.Array)
         {
-            errors[Field] = [$"Must be an array of integers, not {Describe(ids.ValueKind)}."];
+            errors[Field] = [$"Must be an array of integers, not {Describe(ids)}."];
             return (null, errors);
         }
         var count = ids.GetArrayLength();
@@ -43,23 +44,19 @@ public static class InitiateRequestParser
         var index = 0;
         foreach (var item in ids.EnumerateArray())
         {
-            if (item.ValueKind != JsonValueKind.Number || !item.TryGetInt64(out var id))
+            if (CheckId(item) is { } problem)
             {
-                problems.Add($"[{index}] must be an integer, not {Describe(item)}.");
+                problems.Add($"[{index}] {problem}");
+                if (problems.Count >= 20)
+                {
+                    break;
+                }
             }
-            else if (id is < MinFileId or > MaxFileId)
+            else if (seen.Add(item.GetInt32()))
             {
-                problems.Add($"[{index}] = {id} is outside [{MinFileId}, {MaxFileId}].");
-            }
-            else if (seen.Add((int)id))
-            {
-                result.Add((int)id);
+                result.Add(item.GetInt32());
             }
             index++;
-            if (problems.Count >= 20)
-            {
-                break;
-            }
         }
         if (problems.Count > 0)
         {
@@ -69,15 +66,52 @@ public static class InitiateRequestParser
         return (result, errors);
     }
 
-    private static string Describe(JsonElement element) =>
-        element.ValueKind == JsonValueKind.Number ? "a non-integer number" : Describe(element.ValueKind);
+    public static (int? FileId, Dictionary<string, string[]> Errors) ParseSingle(JsonElement root)
+    {
+        var errors = new Dictionary<string, string[]>();
+        if (!IsObject(root, $"{{\"{SingleField}\":70000}}", errors))
+        {
+            return (null, errors);
+        }
+        if (!root.TryGetProperty(SingleField, out var id))
+        {
+            errors[SingleField] = ["Required: a file id."];
+            return (null, errors);
+        }
+        if (CheckId(id) is { } problem)
+        {
+            errors[SingleField] = [problem];
+            return (null, errors);
+        }
+        return (id.GetInt32(), errors);
+    }
 
-    private static string Describe(JsonValueKind kind) => kind switch
+    /// <summary>Null when the element is a valid file id, else what is wrong with it.</summary>
+    private static string? CheckId(JsonElement item)
+    {
+        if (item.ValueKind != JsonValueKind.Number || !item.TryGetInt64(out var id))
+        {
+            return $"must be an integer, not {Describe(item)}.";
+        }
+        return id is < MinFileId or > MaxFileId ? $"= {id} is outside [{MinFileId}, {MaxFileId}]." : null;
+    }
+
+    private static bool IsObject(JsonElement root, string example, Dictionary<string, string[]> errors)
+    {
+        if (root.ValueKind == JsonValueKind.Object)
+        {
+            return true;
+        }
+        errors["body"] = [$"The body must be a JSON object like {example}, not {Describe(root)}."];
+        return false;
+    }
+
+    private static string Describe(JsonElement element) => element.ValueKind switch
     {
         JsonValueKind.Object => "an object",
         JsonValueKind.Array => "an array",
         JsonValueKind.String => "a string",
-        JsonValueKind.Number => "a number",
+        JsonValueKind.Number => "a non-integer or too large number",
         JsonValueKind.True or JsonValueKind.False => "a boolean",
         JsonValueKind.Null => "null",
         _ => "nothing",

@@ -1,14 +1,59 @@
+using Delineate.Gateway.Hosting;
+using Microsoft.Extensions.Options;
+
 namespace Delineate.Gateway.Api;
 
-/// <summary>Who is asking. With <c>Auth:Mode</c> none, the <c>X-User-Id</c> header, else "anonymous".</summary>
-public static class Owner
+/// <summary>
+/// Who is asking. <c>Auth:Mode</c> none: the <c>X-User-Id</c> header, else "anonymous".
+/// apikey: the owner the <c>X-API-Key</c> (or <c>Authorization: Bearer</c>) key maps to.
+/// </summary>
+public sealed class Owner(IOptions<GatewayOptions> options)
 {
     public const string Anonymous = "anonymous";
+    private const string ItemKey = "delineate.owner";
     private const int MaxLength = 128;
 
-    public static string Of(HttpContext context)
+    private readonly bool _requiresKey = options.Value.RequiresApiKey;
+    private readonly IReadOnlyDictionary<string, string> _keys = options.Value.ParseApiKeys();
+
+    /// <summary>The owner the filter resolved for this request.</summary>
+    public static string Of(HttpContext context) => context.Items[ItemKey] as string ?? Anonymous;
+
+    /// <summary>Resolves the owner; null when a key is required and missing or unknown.</summary>
+    public string? Resolve(HttpContext context)
     {
-        var header = context.Request.Headers["X-User-Id"].ToString().Trim();
-        return header.Length is > 0 and <= MaxLength && header.All(c => c >= ' ' && c < 127) ? header : Anonymous;
+        if (!_requiresKey)
+        {
+            var header = context.Request.Headers["X-User-Id"].ToString().Trim();
+            return header.Length is > 0 and <= MaxLength && header.All(c => c > ' ' && c < 127) ? header : Anonymous;
+        }
+        var key = context.Request.Headers["X-API-Key"].ToString();
+        if (key.Length == 0)
+        {
+            var authorization = context.Request.Headers.Authorization.ToString();
+            if (authorization.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
+            {
+                key = authorization["Bearer ".Length..].Trim();
+            }
+        }
+        return key.Length > 0 && _keys.TryGetValue(key, out var owner) ? owner : null;
+    }
+
+    /// <summary>An endpoint filter for a route group: 401 without a valid key, else the owner is set.</summary>
+    public sealed class Filter(Owner owner) : IEndpointFilter
+    {
+        public ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+        {
+            var http = context.HttpContext;
+            if (owner.Resolve(http) is not { } resolved)
+            {
+                http.Response.Headers.WWWAuthenticate = "Bearer";
+                return ValueTask.FromResult<object?>(TypedResults.Problem(
+                    "Send a valid API key in the X-API-Key header (or Authorization: Bearer).",
+                    statusCode: StatusCodes.Status401Unauthorized, title: "Unauthorized"));
+            }
+            http.Items[ItemKey] = resolved;
+            return next(context);
+        }
     }
 }

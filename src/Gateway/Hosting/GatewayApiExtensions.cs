@@ -1,7 +1,13 @@
 using System.Diagnostics;
+using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using System.Threading.RateLimiting;
+using Delineate.Gateway.Api;
 using Delineate.Gateway.Progress;
+using Microsoft.AspNetCore.RateLimiting;
+using Microsoft.Extensions.Options;
+using Scalar.AspNetCore;
 
 namespace Delineate.Gateway.Hosting;
 
@@ -9,9 +15,11 @@ public static class GatewayApiExtensions
 {
     public const string RequestIdHeader = "X-Request-ID";
 
-    /// <summary>JSON shape, problem details with request and trace ids, the progress relay.</summary>
-    public static IServiceCollection AddGatewayApi(this IServiceCollection services)
+    /// <summary>JSON shape, problem details, ownership, rate limits, CORS, OpenAPI, the progress relay.</summary>
+    public static IServiceCollection AddGatewayApi(this IServiceCollection services, IConfiguration config)
     {
+        services.AddOptions<GatewayOptions>().Bind(config).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<GatewayOptions>, GatewayOptionsValidator>();
         services.ConfigureHttpJsonOptions(o =>
         {
             o.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.CamelCase;
@@ -22,24 +30,108 @@ public static class GatewayApiExtensions
             var http = context.HttpContext;
             context.ProblemDetails.Extensions["requestId"] = http.Items[RequestIdHeader] as string ?? http.TraceIdentifier;
             context.ProblemDetails.Extensions["traceId"] = Activity.Current?.TraceId.ToString() ?? http.TraceIdentifier;
+            if (context.Exception is not null && context.ProblemDetails.Status >= 500)
+            {
+                // Never an exception's text to a client.
+                context.ProblemDetails.Detail = "An unexpected error occurred; quote the requestId when reporting it.";
+            }
         });
+        services.AddSingleton<Owner>();
+        services.AddSingleton<Owner.Filter>();
         services.AddSingleton<JobEventRelay>();
+        services.AddSingleton<GatewayRateLimiter>();
+        services.AddRateLimiter(_ => { });
+        services.AddOptions<RateLimiterOptions>().Configure<GatewayRateLimiter>((o, limiter) =>
+        {
+            o.GlobalLimiter = limiter.Limiter;
+            o.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
+            o.OnRejected = (context, _) => RejectAsync(context, limiter);
+        });
+        services.AddCors();
+        services.AddOptions<Microsoft.AspNetCore.Cors.Infrastructure.CorsOptions>()
+            .Configure<IOptions<GatewayOptions>>((o, gateway) => o.AddDefaultPolicy(policy =>
+            {
+                var origins = gateway.Value.ParseCorsOrigins();
+                if (origins.Length == 0 || origins.Contains("*"))
+                {
+                    policy.AllowAnyOrigin();
+                }
+                else
+                {
+                    policy.WithOrigins(origins);
+                }
+                policy.AllowAnyHeader().AllowAnyMethod()
+                    .WithExposedHeaders(RequestIdHeader, "Location", "Retry-After", "RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset");
+            }));
+        services.AddOpenApi();
         return services;
     }
 
     public static WebApplication UseGatewayApi(this WebApplication app)
     {
+        var limiter = app.Services.GetRequiredService<GatewayRateLimiter>();
         app.Use(async (context, next) =>
         {
             var requestId = SaneRequestId(context.Request.Headers[RequestIdHeader].ToString()) ?? Guid.NewGuid().ToString();
             context.Items[RequestIdHeader] = requestId;
-            context.Response.Headers[RequestIdHeader] = requestId;
+            // Set when the response starts, so error handlers that clear headers cannot drop them.
+            context.Response.OnStarting(() =>
+            {
+                var headers = context.Response.Headers;
+                headers[RequestIdHeader] = requestId;
+                headers.XContentTypeOptions = "nosniff";
+                headers.XFrameOptions = "DENY";
+                headers.StrictTransportSecurity = "max-age=31536000; includeSubDomains";
+                headers["Referrer-Policy"] = "no-referrer";
+                if (!context.Request.Path.StartsWithSegments("/docs"))
+                {
+                    headers.ContentSecurityPolicy = "default-src 'self'; connect-src 'self' ws: wss:; img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
+                }
+                if (context.Response.StatusCode != StatusCodes.Status429TooManyRequests)
+                {
+                    limiter.WriteHeaders(context);
+                }
+                return Task.CompletedTask;
+            });
             await next(context);
         });
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.UseCors();
+        app.UseRateLimiter();
+        app.Use((context, next) =>
+        {
+            limiter.OnPermitted(context);
+            return next(context);
+        });
         app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.FromSeconds(15) });
+        app.MapOpenApi();
+        app.MapScalarApiReference("/docs", o => o.WithTitle("Delineate API").WithOpenApiRoutePattern("/openapi/{documentName}.json"));
+        app.MapGet("/", () => TypedResults.Ok(new RootResponse("Delineate download service", "/docs", "/ui/")))
+            .ExcludeFromDescription();
         return app;
+    }
+
+    private static async ValueTask RejectAsync(OnRejectedContext rejected, GatewayRateLimiter limiter)
+    {
+        var context = rejected.HttpContext;
+        var retryAfter = rejected.Lease.TryGetMetadata(MetadataName.RetryAfter, out var wait)
+            ? Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds))
+            : limiter.SecondsToReset(context);
+        limiter.WriteHeaders(context);
+        context.Response.Headers.RetryAfter = retryAfter.ToString(CultureInfo.InvariantCulture);
+        context.Response.StatusCode = StatusCodes.Status429TooManyRequests;
+        var problems = context.RequestServices.GetRequiredService<IProblemDetailsService>();
+        await problems.WriteAsync(new ProblemDetailsContext
+        {
+            HttpContext = context,
+            ProblemDetails =
+            {
+                Status = StatusCodes.Status429TooManyRequests,
+                Title = "Too many requests",
+                Detail = $"Rate limit exceeded; retry in {retryAfter} s.",
+            },
+        });
     }
 
     private static string? SaneRequestId(string value) =>

@@ -1,33 +1,26 @@
-using System.Net.WebSockets;
-using System.Text.Json;
 using System.Threading.Channels;
 using Delineate.Abstractions;
 using Delineate.Gateway.Api;
-using Microsoft.AspNetCore.Http.Json;
-using Microsoft.Extensions.Options;
 using Orleans.Streams;
 
 namespace Delineate.Gateway.Progress;
 
 /// <summary>
-/// Relays one job's progress stream to one WebSocket: a snapshot, then newer events, then the
-/// terminal event and a normal close. When the stream has been silent for a while and the job has
-/// moved on (a silo died and the memory stream lost the subscription), it resubscribes and sends a
-/// fresh snapshot.
+/// Relays one job's progress stream to one client: a snapshot (or, when resuming after a seq, the
+/// events missed since), then newer events, then the terminal event and a normal close. Events a
+/// slow client has not taken are coalesced (the oldest progress is dropped, never the terminal
+/// event), so it neither slows others nor grows memory. When the stream has been silent a while
+/// and the job has moved on (a silo died and the memory stream lost the subscription), it
+/// resubscribes and sends a fresh snapshot.
 /// </summary>
-public sealed class JobEventRelay(IClusterClient cluster, IOptions<JsonOptions> json, ILogger<JobEventRelay> logger)
+public sealed class JobEventRelay(IClusterClient cluster, ILogger<JobEventRelay> logger)
 {
-    /// <summary>Progress is coalesced beyond this many undelivered events; the terminal event is never dropped.</summary>
     private const int BufferedEvents = 64;
     private static readonly TimeSpan SilenceBeforeResync = TimeSpan.FromSeconds(3);
-    private static readonly TimeSpan CloseHandshakeTimeout = TimeSpan.FromSeconds(2);
 
-    private readonly JsonSerializerOptions _json = json.Value.SerializerOptions;
-
-    public async Task RelayAsync(WebSocket socket, Guid jobId, long? after, CancellationToken aborted)
+    public async Task RelayAsync(IProgressSink sink, Guid jobId, long? after)
     {
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(aborted);
-        var watcher = WatchForCloseAsync(socket, stop);
+        var gone = sink.Gone;
         var grain = cluster.GetGrain<IDownloadJobGrain>(jobId);
         var events = Channel.CreateBounded<JobEvent>(new BoundedChannelOptions(BufferedEvents)
         {
@@ -38,28 +31,22 @@ public sealed class JobEventRelay(IClusterClient cluster, IOptions<JsonOptions> 
         try
         {
             subscription = await SubscribeAsync(jobId, events.Writer);
-            var last = after ?? -1;
-            var snapshot = await grain.GetStatus();
-            if (snapshot is null)
+            var (last, finished) = await StartAsync(sink, grain, after, gone);
+            if (finished)
             {
-                await CloseAsync(socket, WebSocketCloseStatus.NormalClosure, "job not found", watcher);
+                await sink.CloseAsync("job finished");
                 return;
             }
-            if (await SendSnapshotAsync(socket, snapshot, stop.Token))
+            while (!gone.IsCancellationRequested)
             {
-                await CloseAsync(socket, WebSocketCloseStatus.NormalClosure, "job finished", watcher);
-                return;
-            }
-            last = Math.Max(last, snapshot.Seq);
-            while (!stop.IsCancellationRequested)
-            {
-                var ready = events.Reader.WaitToReadAsync(stop.Token).AsTask();
-                if (await Task.WhenAny(ready, Task.Delay(SilenceBeforeResync, stop.Token)) != ready)
+                var ready = events.Reader.WaitToReadAsync(gone).AsTask();
+                if (await Task.WhenAny(ready, Task.Delay(SilenceBeforeResync, gone)) != ready)
                 {
+                    await sink.KeepAliveAsync(gone);
                     var current = await grain.GetStatus();
                     if (current is null)
                     {
-                        await CloseAsync(socket, WebSocketCloseStatus.NormalClosure, "job expired", watcher);
+                        await sink.CloseAsync("job expired");
                         return;
                     }
                     if (current.Seq > last)
@@ -68,9 +55,9 @@ public sealed class JobEventRelay(IClusterClient cluster, IOptions<JsonOptions> 
                         await UnsubscribeQuietlyAsync(subscription);
                         subscription = await SubscribeAsync(jobId, events.Writer);
                         last = current.Seq;
-                        if (await SendSnapshotAsync(socket, current, stop.Token))
+                        if (await SendSnapshotAsync(sink, current, gone))
                         {
-                            await CloseAsync(socket, WebSocketCloseStatus.NormalClosure, "job finished", watcher);
+                            await sink.CloseAsync("job finished");
                             return;
                         }
                     }
@@ -84,38 +71,75 @@ public sealed class JobEventRelay(IClusterClient cluster, IOptions<JsonOptions> 
                         continue;
                     }
                     last = next.Seq;
-                    await SendAsync(socket, next.ToJson(), stop.Token);
-                    if (next.Type is not (JobEventType.Progress or JobEventType.Snapshot))
+                    await sink.SendAsync(next.ToJson(), gone);
+                    if (IsTerminal(next.Type))
                     {
-                        await CloseAsync(socket, WebSocketCloseStatus.NormalClosure, "job finished", watcher);
+                        await sink.CloseAsync("job finished");
                         return;
                     }
                 }
             }
         }
-        catch (Exception ex) when (ex is OperationCanceledException or WebSocketException)
+        catch (Exception ex) when (gone.IsCancellationRequested || ex is System.Net.WebSockets.WebSocketException or IOException)
         {
             // The client went away.
         }
         finally
         {
-            await stop.CancelAsync();
             await UnsubscribeQuietlyAsync(subscription);
         }
     }
 
-    /// <summary>Sends the snapshot, and the terminal event too when the job has finished; true if it has.</summary>
-    private async Task<bool> SendSnapshotAsync(WebSocket socket, JobSnapshot snapshot, CancellationToken cancellationToken)
+    /// <summary>Sends what the client lacks; returns the last seq it now has and whether the job is over.</summary>
+    private static async Task<(long Last, bool Finished)> StartAsync(IProgressSink sink, IDownloadJobGrain grain, long? after, CancellationToken gone)
     {
-        await SendAsync(socket, snapshot.ToEvent(JobEventType.Snapshot), cancellationToken);
+        if (after is { } resumeAfter && await grain.GetEventsAfter(resumeAfter) is { } missed)
+        {
+            var last = resumeAfter;
+            foreach (var e in missed)
+            {
+                await sink.SendAsync(e.ToJson(), gone);
+                last = e.Seq;
+                if (IsTerminal(e.Type))
+                {
+                    return (last, true);
+                }
+            }
+            var status = await grain.GetStatus();
+            if (status is null)
+            {
+                return (last, true);
+            }
+            if (status.Progress.Status.IsTerminal() && status.Seq <= last)
+            {
+                // The client has every event but missed the end: repeat the terminal event.
+                await sink.SendAsync(status.ToEvent(status.Progress.Status.TerminalEventType()), gone);
+                return (last, true);
+            }
+            return (last, false);
+        }
+        var snapshot = await grain.GetStatus();
+        if (snapshot is null)
+        {
+            return (0, true);
+        }
+        return (snapshot.Seq, await SendSnapshotAsync(sink, snapshot, gone));
+    }
+
+    /// <summary>Sends the snapshot, and the terminal event too when the job has finished; true if it has.</summary>
+    private static async Task<bool> SendSnapshotAsync(IProgressSink sink, JobSnapshot snapshot, CancellationToken gone)
+    {
+        await sink.SendAsync(snapshot.ToEvent(JobEventType.Snapshot), gone);
         var status = snapshot.Progress.Status;
         if (!status.IsTerminal())
         {
             return false;
         }
-        await SendAsync(socket, snapshot.ToEvent(status.TerminalEventType()), cancellationToken);
+        await sink.SendAsync(snapshot.ToEvent(status.TerminalEventType()), gone);
         return true;
     }
+
+    private static bool IsTerminal(JobEventType type) => type is not (JobEventType.Progress or JobEventType.Snapshot);
 
     private async Task<StreamSubscriptionHandle<JobEvent>> SubscribeAsync(Guid jobId, ChannelWriter<JobEvent> writer)
     {
@@ -141,54 +165,6 @@ public sealed class JobEventRelay(IClusterClient cluster, IOptions<JsonOptions> 
         catch (Exception ex)
         {
             logger.LogDebug(ex, "Unsubscribing failed");
-        }
-    }
-
-    private Task SendAsync(WebSocket socket, ProgressEventJson message, CancellationToken cancellationToken) =>
-        socket.SendAsync(JsonSerializer.SerializeToUtf8Bytes(message, _json), WebSocketMessageType.Text, true, cancellationToken);
-
-    /// <summary>Sends our close frame and waits briefly for the client's answer (read by the watcher).</summary>
-    private static async Task CloseAsync(WebSocket socket, WebSocketCloseStatus status, string reason, Task watcher)
-    {
-        if (socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
-        {
-            using var timeout = new CancellationTokenSource(CloseHandshakeTimeout);
-            await socket.CloseOutputAsync(status, reason, timeout.Token);
-        }
-        await Task.WhenAny(watcher, Task.Delay(CloseHandshakeTimeout));
-    }
-
-    /// <summary>Reads (and ignores) what the client sends; stops the relay when it closes or drops.</summary>
-    private static async Task WatchForCloseAsync(WebSocket socket, CancellationTokenSource stop)
-    {
-        var buffer = new byte[1024];
-        try
-        {
-            while (socket.State is WebSocketState.Open or WebSocketState.CloseSent)
-            {
-                var received = await socket.ReceiveAsync(buffer, CancellationToken.None);
-                if (received.MessageType == WebSocketMessageType.Close)
-                {
-                    break;
-                }
-            }
-        }
-        catch (Exception ex) when (ex is WebSocketException or OperationCanceledException)
-        {
-        }
-        finally
-        {
-            if (socket.State == WebSocketState.Open || socket.State == WebSocketState.CloseReceived)
-            {
-                try
-                {
-                    await socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, null, CancellationToken.None);
-                }
-                catch (Exception ex) when (ex is WebSocketException or OperationCanceledException)
-                {
-                }
-            }
-            await stop.CancelAsync();
         }
     }
 }

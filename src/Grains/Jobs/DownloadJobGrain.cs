@@ -33,6 +33,10 @@ public sealed class DownloadJobGrain : Grain, IDownloadJobGrain, IRemindable
     private readonly TimeProvider _time;
     private readonly ILogger<DownloadJobGrain> _logger;
     private readonly Queue<JobEvent> _outbox = new();
+    /// <summary>Recently published events, for clients resuming after a given seq.</summary>
+    private readonly Queue<JobEvent> _history = new();
+    private const int HistoryLength = 256;
+    private long _seqAtActivation;
 
     private IAsyncStream<JobEvent>? _stream;
     private IGrainTimer? _workTimer;
@@ -69,6 +73,7 @@ public sealed class DownloadJobGrain : Grain, IDownloadJobGrain, IRemindable
         _stream = this.GetStreamProvider(StreamNames.Provider)
             .GetStream<JobEvent>(StreamId.Create(StreamNames.JobNamespace, JobId));
         _persistedSeq = S.Seq;
+        _seqAtActivation = S.Seq;
         if (Exists && !S.Status.IsTerminal())
         {
             StartWork();
@@ -102,6 +107,20 @@ public sealed class DownloadJobGrain : Grain, IDownloadJobGrain, IRemindable
     }
 
     public Task<JobSnapshot?> GetStatus() => Task.FromResult(Exists ? Snapshot() : null);
+
+    public Task<IReadOnlyList<JobEvent>?> GetEventsAfter(long afterSeq)
+    {
+        var newestPublished = _history.Count > 0 ? _history.Last().Seq : _seqAtActivation;
+        if (afterSeq >= newestPublished)
+        {
+            return Task.FromResult<IReadOnlyList<JobEvent>?>([]);
+        }
+        if (_history.Count == 0 || afterSeq < _history.Peek().Seq - 1)
+        {
+            return Task.FromResult<IReadOnlyList<JobEvent>?>(null);
+        }
+        return Task.FromResult<IReadOnlyList<JobEvent>?>(_history.Where(e => e.Seq > afterSeq).ToList());
+    }
 
     public async Task<CancelOutcome> Cancel()
     {
@@ -172,6 +191,7 @@ public sealed class DownloadJobGrain : Grain, IDownloadJobGrain, IRemindable
                 S.StartedAt = _time.GetUtcNow();
                 Emit(JobEventType.Progress);
                 await CommitAsync();
+                await AnnounceAsync();
                 _logger.LogInformation("Job {JobId} started", JobId);
             }
             else
@@ -393,6 +413,7 @@ public sealed class DownloadJobGrain : Grain, IDownloadJobGrain, IRemindable
     private async Task AfterFinishAsync()
     {
         await CommitAsync();
+        await AnnounceAsync();
         await UnregisterAsync(WakeReminder);
         var period = _options.ReminderPeriod > _options.Ttl ? _options.ReminderPeriod : _options.Ttl;
         await this.RegisterOrUpdateReminder(RetentionReminder, _options.Ttl, period);
@@ -407,11 +428,32 @@ public sealed class DownloadJobGrain : Grain, IDownloadJobGrain, IRemindable
                 await _exports.DeleteAsync(key, CancellationToken.None);
             }
             _logger.LogInformation("Job {JobId} expired: state and export deleted", JobId);
+            await GrainFactory.GetGrain<IOwnerJobsGrain>(S.Owner).Remove(JobId);
             await _state.ClearStateAsync();
         }
         await UnregisterAsync(RetentionReminder);
         await UnregisterAsync(WakeReminder);
         DeactivateOnIdle();
+    }
+
+    /// <summary>Tells the owner's index the job's status; the index heals itself from these.</summary>
+    private async Task AnnounceAsync()
+    {
+        try
+        {
+            await GrainFactory.GetGrain<IOwnerJobsGrain>(S.Owner).Upsert(new JobSummary
+            {
+                JobId = JobId,
+                Status = S.Status,
+                FilesTotal = S.Files.Count,
+                CreatedAt = S.CreatedAt,
+                UpdatedAt = S.UpdatedAt,
+            });
+        }
+        catch (Exception ex)
+        {
+            _logger.LogWarning(ex, "Job {JobId} could not update its owner's index", JobId);
+        }
     }
 
     private async Task UnregisterAsync(string name)
@@ -494,6 +536,11 @@ public sealed class DownloadJobGrain : Grain, IDownloadJobGrain, IRemindable
             while (_outbox.TryPeek(out var next) && next.Seq <= _persistedSeq)
             {
                 _outbox.Dequeue();
+                _history.Enqueue(next);
+                if (_history.Count > HistoryLength)
+                {
+                    _history.Dequeue();
+                }
                 try
                 {
                     await _stream.OnNextAsync(next);

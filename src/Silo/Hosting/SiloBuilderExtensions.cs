@@ -1,4 +1,5 @@
 using Delineate.Abstractions;
+using Delineate.Grains.Idempotency;
 using Delineate.Grains.Jobs;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -24,6 +25,7 @@ public static class SiloBuilderExtensions
         {
             silo.UseLocalhostClustering(settings.SiloPort, settings.GatewayPort, serviceId: settings.ServiceId, clusterId: settings.ClusterId)
                 .AddMemoryGrainStorage(DownloadJobGrain.StorageName)
+                .AddMemoryGrainStorage(IdempotencyGrain.StorageName)
                 .AddMemoryGrainStorage("PubSubStore")
                 .UseInMemoryReminderService();
         }
@@ -36,6 +38,13 @@ public static class SiloBuilderExtensions
                 {
                     o.ConfigurationOptions = redis.Clone();
                     o.DeleteStateOnClear = true;
+                })
+                .AddRedisGrainStorage(IdempotencyGrain.StorageName, o =>
+                {
+                    o.ConfigurationOptions = redis.Clone();
+                    o.DeleteStateOnClear = true;
+                    // Keys are honoured 24 h; Redis forgets them a little later.
+                    o.EntryExpiry = IdempotencyGrain.Lifetime + TimeSpan.FromHours(1);
                 })
                 .AddRedisGrainStorage("PubSubStore", o =>
                 {

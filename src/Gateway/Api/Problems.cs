@@ -1,0 +1,19 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace Delineate.Gateway.Api;
+
+/// <summary>The API's RFC 9457 answers; request and trace ids are added by the problem details service.</summary>
+public static class Problems
+{
+    public static ProblemHttpResult Of(int status, string title, string detail) =>
+        TypedResults.Problem(detail, statusCode: status, title: title);
+
+    public static ValidationProblem Field(string field, string message, string title = "Invalid request") =>
+        TypedResults.ValidationProblem(new Dictionary<string, string[]> { [field] = [message] }, title: title);
+
+    public static ProblemHttpResult JobNotFound() =>
+        Of(StatusCodes.Status404NotFound, "Job not found", "No such job, or it has expired.");
+
+    public static ProblemHttpResult TooManyActiveJobs(int cap) =>
+        Of(StatusCodes.Status429TooManyRequests, "Too many unfinished jobs", $"You already have {cap} unfinished jobs; wait for one to finish or cancel one.");
+}
