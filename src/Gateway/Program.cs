@@ -1,17 +1,21 @@
 using Delineate.Gateway.Api;
 using Delineate.Gateway.Hosting;
+using Delineate.Gateway.Progress;
 using Delineate.Silo.Hosting;
 
 return await HostRunner.RunAsync(async () =>
 {
     var builder = WebApplication.CreateBuilder(args);
     builder.UsePortSetting(defaultPort: 3000);
+    builder.AddDelineateTelemetry("delineate-gateway", GatewayMetrics.Name);
     builder.AddDelineateCluster();
     builder.Services.AddGatewayApi(builder.Configuration);
 
     var app = builder.Build();
     app.UseGatewayApi();
+    app.MapDelineateDashboard();
     app.MapDelineateHealth();
+    app.MapDelineateTelemetry();
     app.MapDownloadApi();
     app.MapBlobApi();
     await app.RunAsync();

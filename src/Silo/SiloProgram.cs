@@ -18,11 +18,14 @@ public static class SiloProgram
         var builder = WebApplication.CreateBuilder(args);
         var settings = HostingSettings.Load(builder.Configuration, DelineateMode.Clustered) with { Mode = DelineateMode.Clustered };
         builder.UsePortSetting(defaultPort: 8080);
+        builder.AddDelineateTelemetry("delineate-silo");
         builder.UseOrleans(silo => silo.AddDelineateSilo(builder.Configuration, settings));
         builder.Services.AddDelineateHealthChecks();
 
         var app = builder.Build();
+        app.MapDelineateDashboard();
         app.MapDelineateHealth();
+        app.MapDelineateTelemetry();
         await app.RunAsync();
     });
 }

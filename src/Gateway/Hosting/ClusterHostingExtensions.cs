@@ -1,6 +1,7 @@
 using Delineate.Abstractions;
 using Delineate.Silo.Hosting;
 using Orleans.Configuration;
+using Orleans.Dashboard;
 
 namespace Delineate.Gateway.Hosting;
 
@@ -32,6 +33,8 @@ public static class ClusterHostingExtensions
                 client.UseRedisClustering(o => o.ConfigurationOptions = redis.Clone());
                 client.AddMemoryStreams(StreamNames.Provider);
                 client.UseConnectionRetryFilter<RetryForeverFilter>();
+                client.AddActivityPropagation();
+                client.AddDashboard();
             });
             builder.Services.AddDownloadJobs(config, settings.Mode);
         }

@@ -8,6 +8,7 @@ using Delineate.Gateway.Progress;
 using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.Extensions.Options;
 using Scalar.AspNetCore;
+using Serilog;
 
 namespace Delineate.Gateway.Hosting;
 
@@ -39,6 +40,7 @@ public static class GatewayApiExtensions
         services.AddSingleton<Owner>();
         services.AddSingleton<Owner.Filter>();
         services.AddSingleton<JobEventRelay>();
+        services.AddSingleton<GatewayMetrics>();
         services.AddSingleton<GatewayRateLimiter>();
         services.AddRateLimiter(_ => { });
         services.AddOptions<RateLimiterOptions>().Configure<GatewayRateLimiter>((o, limiter) =>
@@ -93,8 +95,16 @@ public static class GatewayApiExtensions
                 }
                 return Task.CompletedTask;
             });
-            await next(context);
+            Sentry.SentrySdk.ConfigureScope(scope => scope.SetTag("request_id", requestId));
+            using (Serilog.Context.LogContext.PushProperty("request_id", requestId))
+            {
+                await next(context);
+            }
         });
+        app.UseSerilogRequestLogging(o => o.GetLevel = (context, _, error) =>
+            error is not null || context.Response.StatusCode >= 500 ? Serilog.Events.LogEventLevel.Error
+            : GatewayRateLimiter.IsExempt(context) ? Serilog.Events.LogEventLevel.Verbose
+            : Serilog.Events.LogEventLevel.Information);
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseCors();

@@ -5,6 +5,9 @@ namespace Delineate.Gateway.Progress;
 /// <summary>One client's connection that progress events are written to (WebSocket or SSE).</summary>
 public interface IProgressSink
 {
+    /// <summary>"websocket" or "sse", for metrics.</summary>
+    string Transport { get; }
+
     /// <summary>Cancelled when the client goes away.</summary>
     CancellationToken Gone { get; }
 

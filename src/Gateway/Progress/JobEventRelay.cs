@@ -13,7 +13,7 @@ namespace Delineate.Gateway.Progress;
 /// and the job has moved on (a silo died and the memory stream lost the subscription), it
 /// resubscribes and sends a fresh snapshot.
 /// </summary>
-public sealed class JobEventRelay(IClusterClient cluster, ILogger<JobEventRelay> logger)
+public sealed class JobEventRelay(IClusterClient cluster, GatewayMetrics metrics, ILogger<JobEventRelay> logger)
 {
     private const int BufferedEvents = 64;
     private static readonly TimeSpan SilenceBeforeResync = TimeSpan.FromSeconds(3);
@@ -21,6 +21,8 @@ public sealed class JobEventRelay(IClusterClient cluster, ILogger<JobEventRelay>
     public async Task RelayAsync(IProgressSink sink, Guid jobId, long? after)
     {
         var gone = sink.Gone;
+        using var connection = metrics.Connected(sink.Transport);
+        sink = new CountingSink(sink, metrics);
         var grain = cluster.GetGrain<IDownloadJobGrain>(jobId);
         var events = Channel.CreateBounded<JobEvent>(new BoundedChannelOptions(BufferedEvents)
         {
@@ -137,6 +139,22 @@ public sealed class JobEventRelay(IClusterClient cluster, ILogger<JobEventRelay>
         }
         await sink.SendAsync(snapshot.ToEvent(status.TerminalEventType()), gone);
         return true;
+    }
+
+    /// <summary>Counts what is relayed, whatever the transport.</summary>
+    private sealed class CountingSink(IProgressSink inner, GatewayMetrics metrics) : IProgressSink
+    {
+        public string Transport => inner.Transport;
+        public CancellationToken Gone => inner.Gone;
+
+        public async Task SendAsync(ProgressEventJson message, CancellationToken cancellationToken)
+        {
+            await inner.SendAsync(message, cancellationToken);
+            metrics.Relayed(inner.Transport);
+        }
+
+        public Task KeepAliveAsync(CancellationToken cancellationToken) => inner.KeepAliveAsync(cancellationToken);
+        public Task CloseAsync(string reason) => inner.CloseAsync(reason);
     }
 
     private static bool IsTerminal(JobEventType type) => type is not (JobEventType.Progress or JobEventType.Snapshot);

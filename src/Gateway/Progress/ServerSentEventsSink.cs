@@ -10,6 +10,8 @@ public sealed class ServerSentEventsSink(HttpResponse response, JsonSerializerOp
 {
     private static readonly byte[] KeepAlive = Encoding.ASCII.GetBytes(": keep-alive\n\n");
 
+    public string Transport => "sse";
+
     public CancellationToken Gone => response.HttpContext.RequestAborted;
 
     public static async Task<ServerSentEventsSink> StartAsync(HttpResponse response, JsonSerializerOptions json)

@@ -24,6 +24,8 @@ public sealed class WebSocketSink : IProgressSink, IDisposable
         _watcher = WatchAsync();
     }
 
+    public string Transport => "websocket";
+
     public CancellationToken Gone => _gone.Token;
 
     public Task SendAsync(ProgressEventJson message, CancellationToken cancellationToken) =>

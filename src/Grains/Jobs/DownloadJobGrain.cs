@@ -32,6 +32,7 @@ public sealed class DownloadJobGrain : Grain, IDownloadJobGrain, IRemindable
     private readonly JobOptions _options;
     private readonly TimeProvider _time;
     private readonly ILogger<DownloadJobGrain> _logger;
+    private readonly JobMetrics _metrics;
     private readonly Queue<JobEvent> _outbox = new();
     /// <summary>Recently published events, for clients resuming after a given seq.</summary>
     private readonly Queue<JobEvent> _history = new();
@@ -53,8 +54,10 @@ public sealed class DownloadJobGrain : Grain, IDownloadJobGrain, IRemindable
         IExportStore exports,
         IOptions<JobOptions> options,
         TimeProvider time,
+        JobMetrics metrics,
         ILogger<DownloadJobGrain> logger)
     {
+        _metrics = metrics;
         _state = state;
         _fetcher = fetcher;
         _source = source;
@@ -101,6 +104,7 @@ public sealed class DownloadJobGrain : Grain, IDownloadJobGrain, IRemindable
         state.ArchiveKey = StorageKeys.Export(JobId);
         await CommitAsync();
         await this.RegisterOrUpdateReminder(WakeReminder, _options.ReminderPeriod, _options.ReminderPeriod);
+        _metrics.Initiated();
         _logger.LogInformation("Job {JobId} accepted for {Owner} with {FileCount} files", JobId, state.Owner, state.Files.Count);
         StartWork();
         return Snapshot();
@@ -136,6 +140,7 @@ public sealed class DownloadJobGrain : Grain, IDownloadJobGrain, IRemindable
         MarkFinished(JobStatus.Cancelled, null);
         _cancel?.Cancel();
         await AfterFinishAsync();
+        _metrics.Finished(JobStatus.Cancelled, (S.FinishedAt ?? _time.GetUtcNow()) - S.CreatedAt);
         _logger.LogInformation("Job {JobId} cancelled", JobId);
         return CancelOutcome.Cancelled;
     }
@@ -181,6 +186,7 @@ public sealed class DownloadJobGrain : Grain, IDownloadJobGrain, IRemindable
         using var work = CancellationTokenSource.CreateLinkedTokenSource(_cancel!.Token, deadline.Token, timerToken);
         using var activity = JobTelemetry.StartJobActivity("job.run", S.TraceParent, JobId);
         using var scope = _logger.BeginScope(new Dictionary<string, object> { ["job_id"] = JobId });
+        _metrics.RunStarted();
         try
         {
             S.Runs++;
@@ -196,6 +202,7 @@ public sealed class DownloadJobGrain : Grain, IDownloadJobGrain, IRemindable
             }
             else
             {
+                _metrics.Resumed();
                 _logger.LogInformation("Job {JobId} resumed in {Phase} (run {Run})", JobId, S.Phase, S.Runs);
             }
             work.Token.ThrowIfCancellationRequested();
@@ -242,6 +249,7 @@ public sealed class DownloadJobGrain : Grain, IDownloadJobGrain, IRemindable
         }
         finally
         {
+            _metrics.RunEnded();
             _workTimer?.Dispose();
             _workTimer = null;
         }
@@ -270,6 +278,7 @@ public sealed class DownloadJobGrain : Grain, IDownloadJobGrain, IRemindable
                 file.Size = outcome.File?.Size;
                 file.Key = outcome.File?.Key;
                 file.Error = outcome.Error;
+                _metrics.FileSettled(outcome.Status, outcome.Attempts);
                 Emit(JobEventType.Progress, ToResult(file, withUrl: false));
                 await CommitAsync();
             }
@@ -342,6 +351,7 @@ public sealed class DownloadJobGrain : Grain, IDownloadJobGrain, IRemindable
                 }
             }
             S.ArchiveSize = await upload.CompleteAsync(cancellationToken);
+            _metrics.Bundled(S.ArchiveSize.Value);
             span?.SetTag("bundle.bytes", S.ArchiveSize);
             S.UploadId = null;
         }
@@ -380,6 +390,7 @@ public sealed class DownloadJobGrain : Grain, IDownloadJobGrain, IRemindable
         }
         MarkFinished(status, error);
         await AfterFinishAsync();
+        _metrics.Finished(status, (S.FinishedAt ?? _time.GetUtcNow()) - S.CreatedAt);
         _logger.LogInformation("Job {JobId} finished {Status}: {Ready} ready, {Missing} missing, {Failed} failed",
             JobId, status, Count(FileStatus.Ready), Count(FileStatus.Missing), Count(FileStatus.Failed));
     }
@@ -544,6 +555,7 @@ public sealed class DownloadJobGrain : Grain, IDownloadJobGrain, IRemindable
                 try
                 {
                     await _stream.OnNextAsync(next);
+                    _metrics.Published();
                 }
                 catch (Exception ex)
                 {

@@ -1,4 +1,3 @@
-using Amazon.Runtime;
 using Amazon.S3;
 using Amazon.S3.Model;
 using Delineate.Grains.Options;
@@ -58,8 +57,7 @@ public sealed partial class S3ExportStore(IAmazonS3 s3, IOptions<StorageOptions>
         {
             return await S3Buckets.ExistsAsync(s3, _bucket, cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is AmazonServiceException or HttpRequestException or IOException
-                                       || (ex is OperationCanceledException && !cancellationToken.IsCancellationRequested))
+        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
             LogUnhealthy(ex, _bucket);
             return false;

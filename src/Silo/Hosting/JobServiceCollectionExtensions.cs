@@ -32,6 +32,7 @@ public static class JobServiceCollectionExtensions
         services.TryAddSingleton<BlobUrlSigner>();
         services.TryAddSingleton<SiloWorkLimiter>();
         services.TryAddSingleton<FileFetcher>();
+        services.TryAddSingleton<JobMetrics>();
         services.AddS3Storage();
         services.TryAddSingleton<SyntheticFileSource>();
         services.TryAddSingleton<LocalExportStore>();

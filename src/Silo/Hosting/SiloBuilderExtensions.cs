@@ -4,6 +4,7 @@ using Delineate.Grains.Jobs;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.Configuration;
+using Orleans.Dashboard;
 using Orleans.Hosting;
 
 namespace Delineate.Silo.Hosting;
@@ -54,6 +55,8 @@ public static class SiloBuilderExtensions
                 .UseRedisReminderService(o => o.ConfigurationOptions = redis.Clone());
         }
         silo.AddMemoryStreams(StreamNames.Provider);
+        silo.AddActivityPropagation();
+        silo.AddDashboard();
 
         var reminderPeriod = TimeSpan.FromSeconds(config.GetValue("ORLEANS_REMINDER_PERIOD_SECONDS", 60));
         silo.Configure<ReminderOptions>(o =>

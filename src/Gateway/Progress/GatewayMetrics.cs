@@ -1,0 +1,33 @@
+using System.Diagnostics.Metrics;
+
+namespace Delineate.Gateway.Progress;
+
+/// <summary>The gateway's meters: live progress connections and the events relayed to them.</summary>
+public sealed class GatewayMetrics
+{
+    public const string Name = "Delineate.Gateway";
+
+    private readonly Counter<long> _relayed;
+    private readonly UpDownCounter<long> _connections;
+
+    public GatewayMetrics(IMeterFactory meters)
+    {
+        var meter = meters.Create(Name);
+        _relayed = meter.CreateCounter<long>("delineate.progress.relayed", "{event}", "Progress events sent to clients, by transport");
+        _connections = meter.CreateUpDownCounter<long>("delineate.progress.connections", "{connection}", "Open progress connections, by transport");
+    }
+
+    public void Relayed(string transport) => _relayed.Add(1, new KeyValuePair<string, object?>("transport", transport));
+
+    public IDisposable Connected(string transport)
+    {
+        var tag = new KeyValuePair<string, object?>("transport", transport);
+        _connections.Add(1, tag);
+        return new Disconnect(_connections, tag);
+    }
+
+    private sealed class Disconnect(UpDownCounter<long> connections, KeyValuePair<string, object?> tag) : IDisposable
+    {
+        public void Dispose() => connections.Add(-1, tag);
+    }
+}

@@ -1,0 +1,114 @@
+using System.Diagnostics;
+using Delineate.Grains.Jobs;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Resources;
+using OpenTelemetry.Trace;
+using Sentry;
+using Serilog;
+using Serilog.Events;
+using Serilog.Templates;
+
+namespace Delineate.Silo.Hosting;
+
+/// <summary>
+/// Traces, metrics, logs and error reporting, wired once for every host (Silo and Gateway):
+/// OpenTelemetry (OTLP when <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> is set, Prometheus at <c>/metrics</c>),
+/// Serilog JSON on stdout with ECS field names, Sentry when <c>SENTRY_DSN</c> is set.
+/// </summary>
+public static class TelemetryExtensions
+{
+    /// <summary>Activity sources Orleans writes grain-call spans to (with activity propagation on).</summary>
+    public static readonly string[] OrleansSources = ["Microsoft.Orleans.Runtime", "Microsoft.Orleans.Application"];
+
+    /// <summary>One JSON object per line; ECS names where ECS has one, the rest as written.</summary>
+    private const string EcsTemplate =
+        "{ {'@timestamp': UtcDateTime(@t), 'log.level': @l, message: @m, 'log.logger': SourceContext, " +
+        "'service.name': service_name, trace_id: @tr, span_id: @sp, 'error.type': if IsDefined(@x) then TypeOf(@x) else Undefined(), 'error.stack_trace': @x, " +
+        "..rest()} }\n";
+
+    public static WebApplicationBuilder AddDelineateTelemetry(this WebApplicationBuilder builder, string serviceName, params string[] extraMeters)
+    {
+        var config = builder.Configuration;
+        builder.Services.AddSerilog((_, logs) => logs
+            .MinimumLevel.Information()
+            .MinimumLevel.Override("Microsoft.AspNetCore", LogEventLevel.Warning)
+            .MinimumLevel.Override("Orleans", LogEventLevel.Warning)
+            .MinimumLevel.Override("Microsoft.Orleans", LogEventLevel.Warning)
+            .MinimumLevel.Override("Polly", LogEventLevel.Warning)
+            .ReadFrom.Configuration(config)
+            .Enrich.FromLogContext()
+            .Enrich.WithProperty("service_name", serviceName)
+            .WriteTo.Console(new ExpressionTemplate(EcsTemplate)));
+
+        var otlp = !string.IsNullOrWhiteSpace(config["OTEL_EXPORTER_OTLP_ENDPOINT"]);
+        builder.Services.AddOpenTelemetry()
+            .ConfigureResource(resource => resource.AddService(serviceName, serviceInstanceId: Environment.MachineName + ":" + Environment.ProcessId))
+            .WithTracing(tracing =>
+            {
+                tracing.AddSource(JobTelemetry.Name)
+                    .AddSource(OrleansSources)
+                    .AddAspNetCoreInstrumentation(o => o.Filter = context => !IsInfrastructurePath(context.Request.Path))
+                    .AddHttpClientInstrumentation();
+                if (otlp)
+                {
+                    tracing.AddOtlpExporter();
+                }
+            })
+            .WithMetrics(metrics =>
+            {
+                metrics.AddMeter(JobTelemetry.Name)
+                    .AddMeter(extraMeters)
+                    .AddMeter("Microsoft.Orleans")
+                    .AddAspNetCoreInstrumentation()
+                    .AddRuntimeInstrumentation()
+                    .AddPrometheusExporter();
+                if (otlp)
+                {
+                    metrics.AddOtlpExporter();
+                }
+            });
+
+        var dsn = config["SENTRY_DSN"];
+        if (!string.IsNullOrWhiteSpace(dsn))
+        {
+            builder.WebHost.UseSentry(o =>
+            {
+                o.Dsn = dsn;
+                o.SendDefaultPii = false;
+                o.MinimumEventLevel = Microsoft.Extensions.Logging.LogLevel.Error;
+                o.ServerName = serviceName;
+                o.SetBeforeSend(TagWithTrace);
+            });
+        }
+        return builder;
+    }
+
+    /// <summary>Maps <c>/metrics</c> (Prometheus text format).</summary>
+    public static WebApplication MapDelineateTelemetry(this WebApplication app)
+    {
+        app.MapPrometheusScrapingEndpoint("/metrics");
+        return app;
+    }
+
+    private static bool IsInfrastructurePath(PathString path) =>
+        path.StartsWithSegments("/health") || path.StartsWithSegments("/metrics") || path.StartsWithSegments("/dashboard");
+
+    /// <summary>Tags each Sentry event with the trace, so an error leads to its trace and logs.</summary>
+    private static SentryEvent TagWithTrace(SentryEvent e, SentryHint hint)
+    {
+        if (Activity.Current is { } activity)
+        {
+            e.SetTag("trace_id", activity.TraceId.ToString());
+            e.SetTag("span_id", activity.SpanId.ToString());
+            if (activity.GetTagItem("job.id") is string jobId)
+            {
+                e.SetTag("job_id", jobId);
+            }
+        }
+        return e;
+    }
+}
