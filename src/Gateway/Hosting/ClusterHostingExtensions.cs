@@ -37,8 +37,12 @@ public static class ClusterHostingExtensions
                 client.AddDashboard();
             });
             builder.Services.AddDownloadJobs(config, settings.Mode);
+            // Serve HTTP (liveness) while the client is still looking for a silo; readiness says when it found one.
+            builder.Services.Configure<HostOptions>(o => o.ServicesStartConcurrently = true);
         }
-        builder.Services.AddDelineateHealthChecks();
+        builder.Services.AddDelineateHealthChecks()
+            .AddCheck<ClusterHealthCheck>("cluster", tags: [HealthExtensions.ReadyTag]);
+        builder.Services.AddExceptionHandler<ClusterUnavailableHandler>();
         return builder;
     }
 

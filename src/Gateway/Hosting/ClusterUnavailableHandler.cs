@@ -1,0 +1,43 @@
+using Microsoft.AspNetCore.Diagnostics;
+using Orleans.Runtime;
+
+namespace Delineate.Gateway.Hosting;
+
+/// <summary>
+/// The cluster being unreachable (no silo yet, a silo just died, a call timed out) is a 503 with
+/// Retry-After, not a 500: the client did nothing wrong and a retry will likely succeed.
+/// </summary>
+public sealed class ClusterUnavailableHandler(IProblemDetailsService problems, ILogger<ClusterUnavailableHandler> logger) : IExceptionHandler
+{
+    public async ValueTask<bool> TryHandleAsync(HttpContext context, Exception exception, CancellationToken cancellationToken)
+    {
+        if (!IsUnavailable(exception) || context.Response.HasStarted)
+        {
+            return false;
+        }
+        logger.LogWarning("Cluster unavailable for {Path}: {Reason}", context.Request.Path, exception.GetType().Name);
+        context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
+        context.Response.Headers.RetryAfter = "2";
+        return await problems.TryWriteAsync(new ProblemDetailsContext
+        {
+            HttpContext = context,
+            ProblemDetails =
+            {
+                Status = StatusCodes.Status503ServiceUnavailable,
+                Title = "Service unavailable",
+                Detail = "The job cluster is not reachable right now; retry shortly.",
+            },
+        });
+    }
+
+    private static bool IsUnavailable(Exception exception) => exception switch
+    {
+        SiloUnavailableException or OrleansMessageRejectionException or GatewayTooBusyException or Orleans.Runtime.Messaging.ConnectionFailedException or TimeoutException => true,
+        OrleansException { InnerException: { } inner } => IsUnavailable(inner),
+        InvalidOperationException { Message: var m } when m.Contains("not connected", StringComparison.OrdinalIgnoreCase) => true,
+        // Before the client first reaches a silo it has no grain manifest, so grain lookups fail this way.
+        ArgumentException { Message: var m } when m.StartsWith("Could not find an implementation for interface", StringComparison.Ordinal) => true,
+        AggregateException aggregate => aggregate.InnerExceptions.Any(IsUnavailable),
+        _ => false,
+    };
+}
