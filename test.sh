@@ -71,11 +71,12 @@ if ! dotnet build Delineate.sln -c "$CONFIGURATION" -nologo -v quiet -clp:Errors
 fi
 
 # ---------------------------------------------------------------------------
-# Test: one trx per test project, counts summed over all of them.
+# Test: one trx per test project, counts summed over all of them. Projects run one
+# after another (-m:1): on 2 cores, timing-sensitive suites disturb each other.
 # ---------------------------------------------------------------------------
 log "dotnet test Delineate.sln -c $CONFIGURATION (results in ${RESULTS_DIR#"$ROOT"/})"
 mkdir -p "$RESULTS_DIR"
-dotnet test Delineate.sln -c "$CONFIGURATION" --no-build -nologo \
+dotnet test Delineate.sln -c "$CONFIGURATION" --no-build -nologo -m:1 \
     --logger trx --logger "console;verbosity=normal" \
     --results-directory "$RESULTS_DIR" \
     --blame-hang-timeout 20m --blame-hang-dump-type none

@@ -22,6 +22,10 @@ public interface IDownloadJobGrain : IGrainWithGuidKey
     [Alias("GetEventsAfter"), AlwaysInterleave]
     Task<IReadOnlyList<JobEvent>?> GetEventsAfter(long afterSeq);
 
+    /// <summary>Makes sure an unfinished job's work is running (a silo handing the job over calls it).</summary>
+    [Alias("Wake"), OneWay, AlwaysInterleave]
+    Task Wake();
+
     /// <summary>Cancels a job that has not finished; in-flight work stops within a second.</summary>
     [Alias("Cancel")]
     Task<CancelOutcome> Cancel();

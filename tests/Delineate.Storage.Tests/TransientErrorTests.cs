@@ -5,11 +5,13 @@ namespace Delineate.Storage.Tests;
 /// <summary>An endpoint where nothing listens: what the job layer sees must count as transient.</summary>
 public sealed class TransientErrorTests : IDisposable
 {
+    private readonly ITestOutputHelper _output;
     private readonly Amazon.S3.AmazonS3Client _client;
     private readonly Grains.Options.StorageOptions _options;
 
-    public TransientErrorTests()
+    public TransientErrorTests(ITestOutputHelper output)
     {
+        _output = output;
         _options = new Grains.Options.StorageOptions
         {
             S3Endpoint = $"http://127.0.0.1:{S3rverFixture.FreePort()}",
@@ -27,7 +29,9 @@ public sealed class TransientErrorTests : IDisposable
     {
         var source = new S3FileSource(_client, Microsoft.Extensions.Options.Options.Create(_options));
 
+        var clock = System.Diagnostics.Stopwatch.StartNew();
         var error = await Assert.ThrowsAnyAsync<Exception>(() => source.LookupAsync(70000, CancellationToken.None));
+        _output.WriteLine($"after {clock.ElapsedMilliseconds} ms: {Describe(error)}");
 
         Assert.True(TransientErrors.IsTransient(error), $"{error.GetType()}: {error.Message} (inner {error.InnerException?.GetType()})");
     }
@@ -54,4 +58,7 @@ public sealed class TransientErrorTests : IDisposable
         Assert.False(TransientErrors.IsTransient(notFound));
         Assert.True(TransientErrors.IsTransient(serverError));
     }
+
+    private static string Describe(Exception error) =>
+        error.InnerException is null ? error.GetType().FullName! : $"{error.GetType().FullName} <- {Describe(error.InnerException)}";
 }

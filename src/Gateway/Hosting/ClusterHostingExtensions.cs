@@ -31,6 +31,8 @@ public static class ClusterHostingExtensions
                     o.ServiceId = settings.ServiceId;
                 });
                 client.UseRedisClustering(o => o.ConfigurationOptions = redis.Clone());
+                // A call to a silo that just died fails after this (then 503), not after the 30 s default.
+                client.Configure<ClientMessagingOptions>(o => o.ResponseTimeout = TimeSpan.FromSeconds(10));
                 client.AddMemoryStreams(StreamNames.Provider);
                 client.UseConnectionRetryFilter<RetryForeverFilter>();
                 client.AddActivityPropagation();

@@ -115,6 +115,9 @@ public static class GatewayApiExtensions
             return next(context);
         });
         app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.FromSeconds(15) });
+        // The progress page: static files under wwwroot/ui, served at /ui/.
+        app.UseDefaultFiles();
+        app.UseStaticFiles();
         app.MapOpenApi();
         app.MapScalarApiReference("/docs", o => o.WithTitle("Delineate API").WithOpenApiRoutePattern("/openapi/{documentName}.json"));
         app.MapGet("/", () => TypedResults.Ok(new RootResponse("Delineate download service", "/docs", "/ui/")))

@@ -5,6 +5,7 @@ using Delineate.Grains.Storage;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orleans.Streams;
+using Orleans.Placement;
 using Orleans.Timers;
 using Polly;
 using Polly.Retry;
@@ -17,6 +18,7 @@ namespace Delineate.Grains.Jobs;
 /// Every event is persisted before it is published, so a successor never repeats a sequence number
 /// or lets progress go back.
 /// </summary>
+[RandomPlacement]
 public sealed class DownloadJobGrain : Grain, IDownloadJobGrain, IRemindable
 {
     public const string StateName = "job";
@@ -46,6 +48,7 @@ public sealed class DownloadJobGrain : Grain, IDownloadJobGrain, IRemindable
     private bool _dirty;
     private bool _publishing;
     private long _persistedSeq;
+    private bool _pausing;
 
     public DownloadJobGrain(
         [PersistentState(StateName, StorageName)] IPersistentState<DownloadJobState> state,
@@ -124,6 +127,34 @@ public sealed class DownloadJobGrain : Grain, IDownloadJobGrain, IRemindable
             return Task.FromResult<IReadOnlyList<JobEvent>?>(null);
         }
         return Task.FromResult<IReadOnlyList<JobEvent>?>(_history.Where(e => e.Seq > afterSeq).ToList());
+    }
+
+    public Task Wake()
+    {
+        if (Exists && !S.Status.IsTerminal())
+        {
+            StartWork();
+        }
+        return Task.CompletedTask;
+    }
+
+    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        if (_workTimer is null || S.Status.IsTerminal())
+        {
+            return;
+        }
+        // Stop the work; what is settled is persisted already, in-flight files are fetched again.
+        _pausing = true;
+        _cancel?.Cancel();
+        if (reason.ReasonCode == DeactivationReasonCode.ShuttingDown)
+        {
+            // Hand the job over now rather than at the next reminder tick: the message reaches a new
+            // activation on a silo that is not shutting down.
+            _logger.LogInformation("Job {JobId} handed over: its silo is shutting down", JobId);
+            this.AsReference<IDownloadJobGrain>().Wake().Ignore();
+        }
+        await Task.CompletedTask;
     }
 
     public async Task<CancelOutcome> Cancel()
@@ -230,7 +261,7 @@ public sealed class DownloadJobGrain : Grain, IDownloadJobGrain, IRemindable
             _logger.LogWarning("Job {JobId} passed its deadline", JobId);
             await FinishAsync(JobStatus.Failed, "The job did not finish before its deadline (JOB_TIMEOUT_MS).");
         }
-        catch (OperationCanceledException) when (timerToken.IsCancellationRequested)
+        catch (OperationCanceledException) when (timerToken.IsCancellationRequested || _pausing)
         {
             _logger.LogInformation("Job {JobId} paused: its activation is going away; the reminder resumes it", JobId);
         }

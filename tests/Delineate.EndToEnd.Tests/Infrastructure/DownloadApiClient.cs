@@ -64,26 +64,31 @@ public sealed class DownloadApiClient : IDisposable
         return JsonElementExtensions.ParseJson(text);
     }
 
-    /// <summary>GET the status; null unless 200 (for polls that ride through a failover).</summary>
-    public async Task<JsonElement?> TryGetStatusAsync(string jobId, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// GET the status; null unless 200 within <paramref name="timeout"/> (for polls that ride
+    /// through a failover, where one request may hang while others already answer).
+    /// </summary>
+    public async Task<JsonElement?> TryGetStatusAsync(string jobId, TimeSpan timeout, CancellationToken cancellationToken = default)
     {
+        using var attempt = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        attempt.CancelAfter(timeout);
         try
         {
-            using var response = await _http.GetAsync($"/v1/download/status/{jobId}", cancellationToken);
+            using var response = await _http.GetAsync($"/v1/download/status/{jobId}", attempt.Token);
             if (response.StatusCode != HttpStatusCode.OK)
             {
                 return null;
             }
 
-            return JsonElementExtensions.ParseJson(await response.Content.ReadAsStringAsync(cancellationToken));
+            return JsonElementExtensions.ParseJson(await response.Content.ReadAsStringAsync(attempt.Token));
         }
         catch (HttpRequestException)
         {
             return null;
         }
-        catch (TaskCanceledException) when (!cancellationToken.IsCancellationRequested)
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
-            return null; // HttpClient.Timeout
+            return null;
         }
     }
 

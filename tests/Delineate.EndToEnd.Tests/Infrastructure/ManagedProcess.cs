@@ -77,8 +77,8 @@ public sealed class ManagedProcess : IAsyncDisposable
 
         var process = new Process { StartInfo = startInfo, EnableRaisingEvents = true };
         var managed = new ManagedProcess(name, process, logPath, log);
-        process.OutputDataReceived += (_, e) => managed.Append(e.Data);
-        process.ErrorDataReceived += (_, e) => managed.Append(e.Data);
+        process.OutputDataReceived += (_, e) => managed.AppendOutput(e.Data);
+        process.ErrorDataReceived += (_, e) => managed.AppendOutput(e.Data);
         process.Exited += (_, _) => managed.OnExited();
         process.Start();
         process.StandardInput.Close();
@@ -201,6 +201,15 @@ public sealed class ManagedProcess : IAsyncDisposable
         if (_exited.TrySetResult())
         {
             Append($"### {DateTimeOffset.Now:O} exited with code {_process.ExitCode}");
+        }
+    }
+
+    /// <summary>A line of the process's output, stamped with the time it arrived (the hosts' console logs carry none).</summary>
+    private void AppendOutput(string? line)
+    {
+        if (line is not null)
+        {
+            Append($"{DateTimeOffset.Now:HH:mm:ss.fff} {line}");
         }
     }
 

@@ -35,7 +35,7 @@ public static class Poll
                     return value;
                 }
             }
-            catch (Exception ex) when (ex is not ProcessExitedException)
+            catch (Exception ex) when (ex is not PollAbortedException)
             {
                 lastError = ex;
             }

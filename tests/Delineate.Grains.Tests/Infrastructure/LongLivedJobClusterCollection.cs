@@ -1,0 +1,7 @@
+namespace Delineate.Grains.Tests.Infrastructure;
+
+[CollectionDefinition(Name)]
+public sealed class LongLivedJobClusterCollection : ICollectionFixture<LongLivedJobCluster>
+{
+    public const string Name = "long-lived job cluster";
+}

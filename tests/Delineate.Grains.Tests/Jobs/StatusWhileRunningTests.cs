@@ -1,0 +1,36 @@
+namespace Delineate.Grains.Tests.Jobs;
+
+/// <summary>The work does not hold the grain's turn: status answers while lookups are in flight.</summary>
+[Collection(LongLivedJobClusterCollection.Name)]
+public sealed class StatusWhileRunningTests(LongLivedJobCluster cluster)
+{
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan Prompt = TimeSpan.FromMilliseconds(500);
+
+    [Fact]
+    public async Task Status_answers_promptly_while_a_lookup_is_in_flight()
+    {
+        const int blocked = 73_003, fine = 73_010;
+        var lookups = cluster.Source.BlockLookups([blocked]);
+        var job = cluster.Job(Guid.CreateVersion7());
+        await job.Initiate(new InitiateJobRequest { FileIds = [blocked, fine], Owner = "alice" });
+        await lookups.WhenStarted(1).WaitAsync(Timeout);
+
+        var answers = await Task.WhenAll(Enumerable.Range(0, 5).Select(_ => job.GetStatus())).WaitAsync(Prompt);
+
+        Assert.Equal(1, lookups.InFlight);
+        Assert.All(answers, status =>
+        {
+            Assert.NotNull(status);
+            Assert.Equal((JobStatus.Processing, JobPhase.Fetching), (status.Progress.Status, status.Progress.Phase));
+            Assert.Equal(FileStatus.Processing, status.Files.Single(f => f.FileId == blocked).Status);
+            Assert.Null(status.Result);
+        });
+        var settled = await Eventually.Until(async () => (await job.GetStatus())!, s => s.Progress.FilesDone == 1, Timeout, "the other file settles");
+        Assert.Equal(FileStatus.Ready, settled.Files.Single(f => f.FileId == fine).Status);
+        Assert.InRange(settled.Progress.Percent, 1, 99);
+        Assert.Equal(1, lookups.InFlight);
+
+        Assert.Equal(CancelOutcome.Cancelled, await job.Cancel().WaitAsync(Prompt));
+    }
+}
