@@ -40,6 +40,7 @@ public static class GatewayApiExtensions
         services.AddSingleton<Owner>();
         services.AddSingleton<Owner.Filter>();
         services.AddSingleton<JobEventRelay>();
+        services.AddSingleton<JobEventHub>();
         services.AddSingleton<GatewayMetrics>();
         services.AddSingleton<GatewayRateLimiter>();
         services.AddRateLimiter(_ => { });

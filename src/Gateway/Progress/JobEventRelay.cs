@@ -1,7 +1,6 @@
 using System.Threading.Channels;
 using Delineate.Abstractions;
 using Delineate.Gateway.Api;
-using Orleans.Streams;
 
 namespace Delineate.Gateway.Progress;
 
@@ -13,7 +12,7 @@ namespace Delineate.Gateway.Progress;
 /// and the job has moved on (a silo died and the memory stream lost the subscription), it
 /// resubscribes and sends a fresh snapshot.
 /// </summary>
-public sealed class JobEventRelay(IClusterClient cluster, GatewayMetrics metrics, ILogger<JobEventRelay> logger)
+public sealed class JobEventRelay(IClusterClient cluster, JobEventHub hub, GatewayMetrics metrics, ILogger<JobEventRelay> logger)
 {
     private const int BufferedEvents = 64;
     private static readonly TimeSpan SilenceBeforeResync = TimeSpan.FromSeconds(3);
@@ -29,10 +28,9 @@ public sealed class JobEventRelay(IClusterClient cluster, GatewayMetrics metrics
             FullMode = BoundedChannelFullMode.DropOldest,
             SingleReader = true,
         });
-        StreamSubscriptionHandle<JobEvent>? subscription = null;
+        await using var listener = await hub.ListenAsync(jobId, events.Writer);
         try
         {
-            subscription = await SubscribeAsync(jobId, events.Writer);
             var (last, finished) = await StartAsync(sink, grain, after, gone);
             if (finished)
             {
@@ -54,8 +52,7 @@ public sealed class JobEventRelay(IClusterClient cluster, GatewayMetrics metrics
                     if (current.Seq > last)
                     {
                         logger.LogInformation("Progress of job {JobId} went quiet at seq {Seq}; resubscribing", jobId, last);
-                        await UnsubscribeQuietlyAsync(subscription);
-                        subscription = await SubscribeAsync(jobId, events.Writer);
+                        await hub.RenewAsync(jobId, SilenceBeforeResync);
                         last = current.Seq;
                         if (await SendSnapshotAsync(sink, current, gone))
                         {
@@ -85,10 +82,6 @@ public sealed class JobEventRelay(IClusterClient cluster, GatewayMetrics metrics
         catch (Exception ex) when (gone.IsCancellationRequested || ex is System.Net.WebSockets.WebSocketException or IOException)
         {
             // The client went away.
-        }
-        finally
-        {
-            await UnsubscribeQuietlyAsync(subscription);
         }
     }
 
@@ -158,31 +151,4 @@ public sealed class JobEventRelay(IClusterClient cluster, GatewayMetrics metrics
     }
 
     private static bool IsTerminal(JobEventType type) => type is not (JobEventType.Progress or JobEventType.Snapshot);
-
-    private async Task<StreamSubscriptionHandle<JobEvent>> SubscribeAsync(Guid jobId, ChannelWriter<JobEvent> writer)
-    {
-        var stream = cluster.GetStreamProvider(StreamNames.Provider)
-            .GetStream<JobEvent>(StreamId.Create(StreamNames.JobNamespace, jobId));
-        return await stream.SubscribeAsync((e, _) =>
-        {
-            writer.TryWrite(e);
-            return Task.CompletedTask;
-        });
-    }
-
-    private async Task UnsubscribeQuietlyAsync(StreamSubscriptionHandle<JobEvent>? subscription)
-    {
-        if (subscription is null)
-        {
-            return;
-        }
-        try
-        {
-            await subscription.UnsubscribeAsync();
-        }
-        catch (Exception ex)
-        {
-            logger.LogDebug(ex, "Unsubscribing failed");
-        }
-    }
 }
