@@ -61,13 +61,20 @@ mkdir -p "$RESULTS_DIR"
     echo "# runs=$RUNS files=$FILES file_mib=$FILE_MIB part_mb=$PART_MB s3rver_data=$DATA_DIR"
 } | tee "$RESULTS"
 
+# utime + stime of the s3rver process, in clock ticks
+s3rver_ticks() { awk '{print $14 + $15}' "/proc/$S3RVER_PID/stat"; }
+
 common=(--endpoint "http://127.0.0.1:$PORT" --bucket bench --part-mb "$PART_MB" --files "$FILES" --file-mib "$FILE_MIB")
 for run in $(seq 1 "$RUNS"); do
     for mode in raw bundle; do
         extra=()
         if [ "$mode" = bundle ] && [ "$run" -eq "$RUNS" ]; then extra=(--verify); fi
         log "run $run/$RUNS: $mode"
-        dotnet "$BENCH_DLL" "$mode" "${common[@]}" "${extra[@]}" | tee -a "$RESULTS"
+        before="$(s3rver_ticks)"
+        output="$(dotnet "$BENCH_DLL" "$mode" "${common[@]}" "${extra[@]}")"
+        s3rver_cpu="$(awk -v a="$before" -v b="$(s3rver_ticks)" -v hz="$(getconf CLK_TCK)" 'BEGIN {printf "%.2f", (b - a) / hz}')"
+        # The server's CPU for the same run: who the bottleneck is.
+        echo "$output" | sed "s/^\(RESULT .*\)$/\1 s3rver_cpu_seconds=$s3rver_cpu/" | tee -a "$RESULTS"
     done
 done
 
@@ -82,6 +89,8 @@ bundle_rss="$(field bundle peak_rss_mib | median)"
 bundle_rss_max="$(field bundle peak_rss_mib | sort -g | tail -1)"
 raw_cpu="$(field raw cpu_seconds | median)"
 bundle_cpu="$(field bundle cpu_seconds | median)"
+raw_s3rver_cpu="$(field raw s3rver_cpu_seconds | median)"
+bundle_s3rver_cpu="$(field bundle s3rver_cpu_seconds | median)"
 ratio="$(awk -v b="$bundle_mibps" -v r="$raw_mibps" 'BEGIN {printf "%.1f", 100 * b / r}')"
 # Each bundle against the raw run just before it: less exposed to drift across the run.
 pair_ratios="$(paste <(field raw mibps) <(field bundle mibps) | awk '{printf "%.1f\n", 100 * $2 / $1}')"
@@ -89,10 +98,10 @@ pair_median="$(echo "$pair_ratios" | median)"
 
 {
     echo
-    echo "| phase | MiB/s (median of $RUNS) | all runs | peak RSS MiB (median) | CPU s of the process (median) |"
-    echo "| --- | --- | --- | --- | --- |"
-    echo "| raw multipart upload | $raw_mibps | $(field raw mibps | paste -sd ' ') | $raw_rss | $raw_cpu |"
-    echo "| bundle (ArchiveWriter -> S3ExportStore) | $bundle_mibps | $(field bundle mibps | paste -sd ' ') | $bundle_rss | $bundle_cpu |"
+    echo "| phase | MiB/s (median of $RUNS) | all runs | peak RSS MiB (median) | CPU s, uploader | CPU s, s3rver |"
+    echo "| --- | --- | --- | --- | --- | --- |"
+    echo "| raw multipart upload | $raw_mibps | $(field raw mibps | paste -sd ' ') | $raw_rss | $raw_cpu | $raw_s3rver_cpu |"
+    echo "| bundle (ArchiveWriter -> S3ExportStore) | $bundle_mibps | $(field bundle mibps | paste -sd ' ') | $bundle_rss | $bundle_cpu | $bundle_s3rver_cpu |"
     echo
     echo "bundling / raw = $ratio % of the medians; per pair: $(echo "$pair_ratios" | paste -sd ' ') (median $pair_median %); target >= 70 %"
     echo "bundle peak RSS max = $bundle_rss_max MiB (target <= 300 MiB)"

@@ -142,6 +142,57 @@ public sealed class S3ExportStoreTests(S3rverFixture s3rver) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Synchronous_writes_from_a_single_threaded_scheduler_do_not_deadlock()
+    {
+        // Like a grain's turn: one thread, and blocking it must not stall the part uploads.
+        var key = StorageKeys.Export(Guid.NewGuid());
+        var expected = Buckets.Synthetic(70049, 3L * PartSize + 5);
+        var scheduler = new ConcurrentExclusiveSchedulerPair().ExclusiveScheduler;
+
+        var size = await Task.Factory.StartNew(async () =>
+        {
+            await using var upload = await _store.BeginUploadAsync(key, CancellationToken.None);
+            for (var offset = 0; offset < expected.Length; offset += 1 << 20)
+            {
+                upload.Content.Write(expected, offset, Math.Min(1 << 20, expected.Length - offset));
+            }
+            return await upload.CompleteAsync(CancellationToken.None);
+        }, CancellationToken.None, TaskCreationOptions.None, scheduler).Unwrap().WaitAsync(TimeSpan.FromSeconds(60));
+
+        Assert.Equal(expected.Length, size);
+        Assert.Equal(expected, await Buckets.ReadObjectAsync(s3rver.Client, _bucket, key));
+    }
+
+    [Fact]
+    public async Task A_failed_part_fails_the_upload_as_transient_and_leaves_no_object()
+    {
+        var key = StorageKeys.Export(Guid.NewGuid());
+        var unavailable = new AmazonS3Exception("Slow Down") { StatusCode = HttpStatusCode.ServiceUnavailable };
+        var (client, calls) = CountingS3.Wrap(s3rver.Client, method => method == nameof(IAmazonS3.UploadPartAsync) ? unavailable : null);
+        var store = s3rver.ExportStore(_bucket, PartSizeMb, client);
+
+        await using (var upload = await store.BeginUploadAsync(key, CancellationToken.None))
+        {
+            // The first part fails in the background; the failure surfaces at the next part boundary.
+            var error = await Assert.ThrowsAnyAsync<Exception>(async () =>
+            {
+                await using var content = SyntheticCatalogue.Open(70056, 3L * PartSize);
+                await content.CopyToAsync(upload.Content);
+            });
+            Assert.Same(unavailable, error);
+            Assert.True(TransientErrors.IsTransient(error));
+
+            var later = await Assert.ThrowsAsync<IOException>(() => upload.Content.WriteAsync(new byte[1], 0, 1));
+            Assert.True(TransientErrors.IsTransient(later));
+            await Assert.ThrowsAsync<IOException>(() => upload.CompleteAsync(CancellationToken.None));
+        }
+
+        Assert.Equal(1, calls.Count(nameof(IAmazonS3.UploadPartAsync)));
+        Assert.Equal(1, calls.Count(nameof(IAmazonS3.AbortMultipartUploadAsync)));
+        Assert.False(await ExistsAsync(key));
+    }
+
+    [Fact]
     public async Task Abort_after_parts_were_sent_leaves_no_object()
     {
         var key = StorageKeys.Export(Guid.NewGuid());

@@ -5,6 +5,7 @@ using Delineate.Silo.Hosting;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
 using Orleans.Hosting;
 using Orleans.Storage;
 using Orleans.TestingHost;
@@ -46,6 +47,11 @@ public abstract class JobClusterFixture : IAsyncLifetime
     /// <summary>Settings of this cluster on top of the common ones.</summary>
     protected abstract IReadOnlyDictionary<string, string?> Settings { get; }
 
+    /// <summary>Changes to the silo beyond the product's configuration and the wrapped file source.</summary>
+    protected virtual void ConfigureSilo(ISiloBuilder silo)
+    {
+    }
+
     public IConfiguration Configuration { get; }
 
     /// <summary>The job options the silo runs with, bound the same way.</summary>
@@ -54,6 +60,9 @@ public abstract class JobClusterFixture : IAsyncLifetime
     public string ExportDirectory { get; }
 
     public FaultInjectingFileSource Source { get; } = new();
+
+    /// <summary>The silo's log entries from Delineate's own types.</summary>
+    public RecordingLoggerProvider Logs { get; } = new();
 
     public InProcessTestCluster Cluster => _cluster ?? throw new InvalidOperationException("The cluster is not deployed.");
 
@@ -90,6 +99,8 @@ public abstract class JobClusterFixture : IAsyncLifetime
             // AddDownloadJobs registers the source with TryAdd: replace it, keeping the real one inside.
             silo.Services.RemoveAll<IFileSource>();
             silo.Services.AddSingleton<IFileSource>(sp => Source.Wrap(sp.GetRequiredService<SyntheticFileSource>()));
+            silo.Services.AddSingleton<ILoggerProvider>(Logs);
+            ConfigureSilo(silo);
         });
         builder.ConfigureClient(client => client.AddMemoryStreams(StreamNames.Provider));
         _cluster = builder.Build();

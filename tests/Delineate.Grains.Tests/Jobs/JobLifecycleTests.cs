@@ -61,6 +61,11 @@ public sealed class JobLifecycleTests(LongLivedJobCluster cluster)
         Assert.NotNull(ready.Url);
         var missing = status.Files.Single(f => f.FileId == 70_001);
         Assert.Equal((FileStatus.Missing, (long?)null, 1, (string?)null), (missing.Status, missing.Size, missing.Attempts, missing.Url));
+
+        // A client resuming after a seq gets exactly the events it missed.
+        Assert.Equal(events, await cluster.Job(jobId).GetEventsAfter(0));
+        Assert.Equal(events.Skip(2), await cluster.Job(jobId).GetEventsAfter(2));
+        Assert.Empty((await cluster.Job(jobId).GetEventsAfter(last.Seq))!);
     }
 
     [Fact]

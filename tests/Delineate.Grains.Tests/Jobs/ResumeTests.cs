@@ -43,6 +43,8 @@ public sealed class ResumeTests(LongLivedJobCluster cluster)
         Assert.NotNull(persisted);
         Assert.Equal((JobStatus.Completed, 2, events[^1].Seq), (persisted.Status, persisted.Runs, persisted.Seq));
         Assert.Equal([settled, inFlight, pending], await EntriesOf(jobId));
+        Assert.Null(await cluster.Job(jobId).GetEventsAfter(0));
+        Assert.Equal(events, await cluster.Job(jobId).GetEventsAfter(2));
     }
 
     [Fact]

@@ -1,0 +1,142 @@
+using System.Net;
+
+namespace Delineate.Api.Tests.Support;
+
+/// <summary>
+/// A clustered deployment on loopback: redis-server, s3rver, N silo processes and M clustered
+/// gateways, with a cluster id of its own. Files come from the synthetic catalogue; exports go to S3.
+/// </summary>
+public sealed class ClusterHarness : IAsyncDisposable
+{
+    public const string Bucket = "downloads";
+    private static readonly TimeSpan ReadyTimeout = TimeSpan.FromSeconds(60);
+
+    private readonly IReadOnlyDictionary<string, string?> _overrides;
+    private readonly string _clusterId = $"api-{Guid.NewGuid():N}";
+
+    private ClusterHarness(TestDirectory directory, IReadOnlyDictionary<string, string?> overrides)
+    {
+        Directory = directory;
+        _overrides = overrides;
+    }
+
+    public TestDirectory Directory { get; }
+
+    public RedisServer? Redis { get; private set; }
+
+    public S3Server? S3 { get; private set; }
+
+    public List<SiloProcess> Silos { get; } = [];
+
+    public List<GatewayHost> Gateways { get; } = [];
+
+    /// <summary>Starts Redis, s3rver, then the silos and then the gateways (each group concurrently); waits until all are ready.</summary>
+    public static async Task<ClusterHarness> StartAsync(string name, int silos, int gateways, IReadOnlyDictionary<string, string?>? overrides = null)
+    {
+        var cluster = new ClusterHarness(TestDirectory.Create(name), overrides ?? new Dictionary<string, string?>());
+        try
+        {
+            cluster.Redis = await RedisServer.StartAsync(cluster.Directory);
+            cluster.S3 = await S3Server.StartAsync(cluster.Directory);
+            cluster.Silos.AddRange(await Task.WhenAll(Enumerable.Range(1, silos).Select(i =>
+                SiloProcess.StartAsync($"silo-{i}", cluster.Environment(), cluster.Directory))));
+            cluster.Gateways.AddRange(await Task.WhenAll(Enumerable.Range(1, gateways).Select(i =>
+                GatewayHost.StartClusteredAsync(cluster.Directory, cluster.Environment(), $"gateway-{(char)('a' + i - 1)}"))));
+            foreach (var silo in cluster.Silos)
+            {
+                await WaitUntilReadyAsync(silo.BaseAddress, silo.Process);
+            }
+
+            foreach (var gateway in cluster.Gateways)
+            {
+                await WaitUntilReadyAsync(gateway.BaseAddress, gateway.Process);
+            }
+
+            return cluster;
+        }
+        catch
+        {
+            await cluster.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>What every process of this cluster is started with.</summary>
+    public Dictionary<string, string?> Environment()
+    {
+        var environment = new Dictionary<string, string?>
+        {
+            ["REDIS_HOST"] = "127.0.0.1",
+            ["REDIS_PORT"] = Redis!.Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["S3_ENDPOINT"] = S3!.Endpoint.ToString().TrimEnd('/'),
+            ["S3_REGION"] = "us-east-1",
+            ["S3_ACCESS_KEY_ID"] = "S3RVER",
+            ["S3_SECRET_ACCESS_KEY"] = "S3RVER",
+            ["S3_BUCKET_NAME"] = Bucket,
+            ["S3_FORCE_PATH_STYLE"] = "true",
+            ["FILE_SOURCE"] = "synthetic",
+            ["BLOB_SIGNING_KEY"] = "api-tests-signing-key-0123456789",
+            ["ORLEANS_CLUSTER_ID"] = _clusterId,
+            ["ORLEANS_SERVICE_ID"] = _clusterId,
+            ["ORLEANS_FAST_FAILOVER"] = "true",
+            ["ORLEANS_REMINDER_PERIOD_SECONDS"] = "1",
+            ["RATE_LIMIT_MAX_REQUESTS"] = GatewayEnvironment.UnreachableRateLimit,
+            ["DOWNLOAD_DELAY_ENABLED"] = "true",
+            ["DOWNLOAD_DELAY_MIN_MS"] = "100",
+            ["DOWNLOAD_DELAY_MAX_MS"] = "300",
+            ["SENTRY_DSN"] = null,
+            ["OTEL_EXPORTER_OTLP_ENDPOINT"] = null,
+        };
+        foreach (var (key, value) in _overrides)
+        {
+            environment[key] = value;
+        }
+
+        return environment;
+    }
+
+    /// <summary>The last log lines of every process.</summary>
+    public string Diagnostics() =>
+        string.Join('\n', Silos.Select(s => s.Process.Tail(30)).Concat(Gateways.Select(g => g.Process.Tail(30))));
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var gateway in Gateways)
+        {
+            await gateway.DisposeAsync();
+        }
+
+        foreach (var silo in Silos)
+        {
+            await silo.DisposeAsync();
+        }
+
+        if (S3 is not null)
+        {
+            await S3.DisposeAsync();
+        }
+
+        if (Redis is not null)
+        {
+            await Redis.DisposeAsync();
+        }
+
+        Directory.Dispose();
+    }
+
+    private static async Task WaitUntilReadyAsync(Uri baseAddress, ManagedProcess process)
+    {
+        using var http = new HttpClient();
+        await Poll.UntilAsync(
+            $"{process.Name} to answer 200 on /health/ready",
+            ReadyTimeout,
+            async ct =>
+            {
+                process.ThrowIfExited();
+                using var response = await http.GetAsync(new Uri(baseAddress, "/health/ready"), ct);
+                return response.StatusCode == HttpStatusCode.OK;
+            },
+            () => process.Tail(),
+            TimeSpan.FromMilliseconds(200));
+    }
+}
