@@ -168,6 +168,8 @@ const envKeys = svc => Object.keys(Array.isArray(svc.environment)
   ? Object.fromEntries(svc.environment.map(e => [e.split('=')[0], 1])) : (svc.environment || {}));
 const isOneShot = svc => svc.restart === 'no';
 const hostPorts = svc => (svc.ports || []).map(String);
+// deploy.replicas, or the default of its ${VAR:-N} interpolation.
+const replicas = svc => { const r = String((svc.deploy || {}).replicas ?? 1); const m = r.match(/^\$\{[A-Za-z_][A-Za-z0-9_]*:-(\d+)\}$/); return Number(m ? m[1] : r); };
 const docs = {};
 for (const f of files) {
   let doc;
@@ -223,7 +225,7 @@ for (const f of files.filter(f => /compose\.prod/.test(f))) {
   const s = doc.services, raw = fs.readFileSync(path.join(root, f), 'utf8');
   const silo = s.silo || {};
   check(`${f}: silo scales (--scale silo=N): several replicas, no container_name, no host ports`,
-    ((silo.deploy || {}).replicas || 1) >= 2 && !silo.container_name && hostPorts(silo).length === 0);
+    replicas(silo) >= 2 && !silo.container_name && hostPorts(silo).length === 0);
   const longRunning = Object.entries(s).filter(([, v]) => !isOneShot(v));
   const noRestart = longRunning.filter(([, v]) => !['always', 'unless-stopped', 'on-failure'].includes(v.restart)).map(([n]) => n);
   check(`${f}: every long-running service has a restart policy`, noRestart.length === 0, noRestart.join(' '));

@@ -61,6 +61,9 @@ public abstract class JobClusterFixture : IAsyncLifetime
 
     public FaultInjectingFileSource Source { get; } = new();
 
+    /// <summary>The job storage (the product's own, wrapped).</summary>
+    public FaultInjectingGrainStorage Storage { get; } = new();
+
     /// <summary>The silo's log entries from Delineate's own types.</summary>
     public RecordingLoggerProvider Logs { get; } = new();
 
@@ -99,6 +102,10 @@ public abstract class JobClusterFixture : IAsyncLifetime
             // AddDownloadJobs registers the source with TryAdd: replace it, keeping the real one inside.
             silo.Services.RemoveAll<IFileSource>();
             silo.Services.AddSingleton<IFileSource>(sp => Source.Wrap(sp.GetRequiredService<SyntheticFileSource>()));
+            var jobStorage = silo.Services.Single(d => d.ServiceType == typeof(IGrainStorage) && Equals(d.ServiceKey, DownloadJobGrain.StorageName));
+            silo.Services.Remove(jobStorage);
+            silo.Services.AddKeyedSingleton<IGrainStorage>(DownloadJobGrain.StorageName,
+                (sp, key) => Storage.Wrap((IGrainStorage)jobStorage.KeyedImplementationFactory!(sp, key)));
             silo.Services.AddSingleton<ILoggerProvider>(Logs);
             ConfigureSilo(silo);
         });

@@ -1,0 +1,141 @@
+using System.Diagnostics;
+using System.Net;
+using Delineate.Browser.Tests.Browser;
+
+namespace Delineate.Browser.Tests;
+
+/// <summary>
+/// The clustered deployment (real Redis, s3rver for exports, one silo process, one gateway
+/// process): the gateway is restarted on the same address while the page follows a job. The page
+/// must show the drop, reconnect by itself, resume after the last seq it showed, and reach
+/// completed with the bar never going back. The silo, and so the job, keeps running throughout.
+/// </summary>
+public sealed class GatewayRestartTests(ITestOutputHelper output) : IAsyncLifetime
+{
+    private const string User = "browser-restart";
+    private static readonly TimeSpan ReadyTimeout = TimeSpan.FromSeconds(60);
+    private static readonly TimeSpan GracefulStop = TimeSpan.FromSeconds(5);
+
+    private readonly string _clusterId = $"browser-{Guid.NewGuid():N}";
+    private TestDirectory? _directory;
+    private RedisServer? _redis;
+    private S3Server? _s3;
+    private SiloProcess? _silo;
+    private ServiceProcess? _gateway;
+    private ServiceProcess? _restartedGateway;
+    private int _gatewayPort;
+
+    public async Task InitializeAsync()
+    {
+        _directory = TestDirectory.Create("browser-gateway-restart");
+        output.WriteLine($"logs: {_directory.Path}");
+        _redis = await RedisServer.StartAsync(_directory);
+        _s3 = await S3Server.StartAsync(_directory);
+        _silo = await SiloProcess.StartAsync("silo", ClusterEnvironment(), _directory);
+        _gatewayPort = FreePorts.Allocate();
+        _gateway = await StartGatewayAsync("gateway");
+    }
+
+    public async Task DisposeAsync()
+    {
+        foreach (var process in new IAsyncDisposable?[] { _restartedGateway, _gateway, _silo, _s3, _redis })
+        {
+            if (process is not null)
+            {
+                await process.DisposeAsync();
+            }
+        }
+
+        _directory?.Dispose();
+    }
+
+    [Fact]
+    public async Task Restarting_the_gateway_mid_job_reconnects_and_resumes_without_going_back()
+    {
+        await using var browser = await ChromiumSession.StartAsync(_directory!, "restart");
+        var page = await ProgressPage.OpenAsync(await browser.PageAsync(), _gateway!.BaseAddress);
+        await page.SetUserAsync(User);
+
+        // 60 files, 2 at a time, 0.3–0.9 s each: about 20 s, so the job outlives the restart.
+        var jobId = await page.StartJobAsync(string.Join(' ', Enumerable.Range(0, 60).Select(i => 70000 + (7 * i))));
+        await page.WaitForProgressAsync(jobId, 10, TimeSpan.FromSeconds(30));
+        await Assertions.Expect(page.Connection).ToHaveAttributeAsync("data-transport", "websocket");
+        var shownBeforeRestart = await page.ShownProgressAsync(jobId);
+
+        var clock = Stopwatch.StartNew();
+        var stoppedByItself = await _gateway.Process.StopGracefullyAsync(GracefulStop);
+        output.WriteLine($"gateway stopped {(stoppedByItself ? "by itself after SIGTERM" : $"only by SIGKILL, {GracefulStop.TotalSeconds:F0} s after SIGTERM")} in {clock.Elapsed.TotalSeconds:F1} s, at {shownBeforeRestart}%");
+
+        // The page shows the drop.
+        await Assertions.Expect(page.Connection).ToHaveAttributeAsync("data-state", "reconnecting", new() { Timeout = 15_000 });
+        await Assertions.Expect(page.Connection).ToContainTextAsync("reconnecting");
+        await page.ScreenshotAsync("reconnecting");
+
+        _restartedGateway = await StartGatewayAsync("gateway-restarted");
+        output.WriteLine($"gateway back {clock.Elapsed.TotalSeconds:F1} s after the stop began");
+
+        await page.WaitForStatusAsync(jobId, "completed", TimeSpan.FromSeconds(90));
+        await Assertions.Expect(page.DownloadButton(jobId)).ToBeVisibleAsync(new() { Timeout = 15_000 });
+
+        var renders = await page.Probe.RendersAsync(jobId);
+        var connections = await page.Probe.ConnectionStatesAsync();
+        output.WriteLine($"connection states: {string.Join(", ", connections.Select(c => $"{c.State}/{c.Transport}"))}");
+        output.WriteLine($"renders: {ProgressAssert.Describe(renders)}");
+
+        ProgressAssert.NeverWentBack(renders);
+        Assert.Equal(100, renders[^1].Progress);
+
+        // Reconnected over WebSocket again (no fallback: the gateway was down, not the transport).
+        var drop = connections.First(c => c.State == "reconnecting");
+        Assert.Contains(connections, c => c.At > drop.At && c.State == "live" && c.Transport == "websocket");
+
+        // Resumed after the last seq shown: no seq repeated, none skipped across the restart.
+        var seqs = renders.Select(r => r.Seq).Where(s => s >= 0).Distinct().ToList();
+        var gaps = seqs.Zip(seqs.Skip(1)).Where(pair => pair.Second != pair.First + 1).ToList();
+        Assert.True(gaps.Count == 0, $"the page skipped events: {string.Join(", ", gaps.Select(g => $"{g.First}→{g.Second}"))}; renders: {ProgressAssert.Describe(renders)}");
+        var lastBefore = renders.Last(r => r.At < drop.At);
+        var firstAfter = renders.First(r => r.At > drop.At && r.Seq > lastBefore.Seq);
+        Assert.Equal(lastBefore.Seq + 1, firstAfter.Seq);
+        Assert.True(firstAfter.Progress >= lastBefore.Progress);
+    }
+
+    private async Task<ServiceProcess> StartGatewayAsync(string name)
+    {
+        var environment = new Dictionary<string, string?>(ClusterEnvironment()) { ["DELINEATE_MODE"] = "clustered" };
+        var gateway = await ServiceProcess.StartAsync(name, RepositoryLayout.GatewayDll, _gatewayPort, environment, _directory!);
+        using var http = new HttpClient();
+        await Poll.UntilAsync(
+            $"{name} to reach the cluster (/health/ready 200)",
+            ReadyTimeout,
+            async ct =>
+            {
+                gateway.Process.ThrowIfExited();
+                using var response = await http.GetAsync(new Uri(gateway.BaseAddress, "/health/ready"), ct);
+                return response.StatusCode == HttpStatusCode.OK;
+            },
+            () => gateway.Process.Tail(),
+            TimeSpan.FromMilliseconds(200));
+        return gateway;
+    }
+
+    private Dictionary<string, string?> ClusterEnvironment() => new()
+    {
+        ["REDIS_HOST"] = "127.0.0.1",
+        ["REDIS_PORT"] = _redis!.Port.ToString(),
+        ["ORLEANS_CLUSTER_ID"] = _clusterId,
+        ["ORLEANS_SERVICE_ID"] = _clusterId,
+        ["FILE_SOURCE"] = "synthetic",
+        ["BLOB_SIGNING_KEY"] = "browser-tests-signing-key-32-chr",
+        ["S3_ENDPOINT"] = _s3!.Endpoint.ToString().TrimEnd('/'),
+        ["S3_REGION"] = "us-east-1",
+        ["S3_ACCESS_KEY_ID"] = "S3RVER",
+        ["S3_SECRET_ACCESS_KEY"] = "S3RVER",
+        ["S3_BUCKET_NAME"] = "downloads",
+        ["S3_FORCE_PATH_STYLE"] = "true",
+        ["DOWNLOAD_DELAY_ENABLED"] = "true",
+        ["DOWNLOAD_DELAY_MIN_MS"] = "300",
+        ["DOWNLOAD_DELAY_MAX_MS"] = "900",
+        ["JOB_CONCURRENCY"] = "2",
+        ["RATE_LIMIT_MAX_REQUESTS"] = "100000",
+    };
+}
