@@ -51,7 +51,10 @@ need_npm() {
 
 install_tools() {
     need_apt redis-server redis-server || return 1
+    need_apt promtool prometheus || return 1
+    need_apt chromium chromium || return 1
     need_npm s3rver s3rver@3.7.1 || return 1
+    need_npm dclint dclint@3.1.0 || return 1
 }
 
 if ! install_tools; then
@@ -76,7 +79,9 @@ fi
 # ---------------------------------------------------------------------------
 log "dotnet test Delineate.sln -c $CONFIGURATION (results in ${RESULTS_DIR#"$ROOT"/})"
 mkdir -p "$RESULTS_DIR"
+# The long drill and the soak run from bench/chaos.sh, not here.
 dotnet test Delineate.sln -c "$CONFIGURATION" --no-build -nologo -m:1 \
+    --filter "Category!=Long&Category!=Soak" \
     --logger trx --logger "console;verbosity=normal" \
     --results-directory "$RESULTS_DIR" \
     --blame-hang-timeout 20m --blame-hang-dump-type none
@@ -97,6 +102,34 @@ for trx in "$RESULTS_DIR"/*.trx "$RESULTS_DIR"/*/*.trx; do
         failed_names+=("$name")
     done < <(grep -o '<UnitTestResult [^>]*outcome="Failed"[^>]*' "$trx" | sed -n 's/.* testName="\([^"]*\)".*/\1/p' | sed 's/&quot;/"/g; s/&amp;/\&/g; s/&lt;/</g; s/&gt;/>/g')
 done
+
+# ---------------------------------------------------------------------------
+# Script checks: each tests/*-checks.sh ends with "NAME: N passed, N failed"; the format check
+# is one more (CI's workflow runs the same).
+# ---------------------------------------------------------------------------
+for script in tests/*-checks.sh; do
+    log "bash $script"
+    output=$(bash "$script" 2>&1)
+    script_exit=$?
+    printf '%s\n' "$output" | tail -n 40
+    last=$(printf '%s\n' "$output" | tail -n 1)
+    script_passed=$(printf '%s' "$last" | sed -n 's/.*: \([0-9]*\) passed, \([0-9]*\) failed.*/\1/p')
+    script_failed=$(printf '%s' "$last" | sed -n 's/.*: \([0-9]*\) passed, \([0-9]*\) failed.*/\2/p')
+    if [ -z "$script_passed" ]; then
+        script_passed=0 script_failed=1
+    fi
+    if [ "$script_exit" -ne 0 ] && [ "$script_failed" -eq 0 ]; then script_failed=1; fi
+    passed=$((passed + script_passed))
+    failed=$((failed + script_failed))
+    if [ "$script_failed" -gt 0 ]; then failed_names+=("$script"); fi
+done
+log "dotnet format --verify-no-changes"
+if dotnet format Delineate.sln --verify-no-changes -v quiet; then
+    passed=$((passed + 1))
+else
+    failed=$((failed + 1))
+    failed_names+=("dotnet format --verify-no-changes")
+fi
 
 echo
 echo "==> results: $trx_count test project(s), trx files in ${RESULTS_DIR#"$ROOT"/}"
