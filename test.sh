@@ -53,6 +53,7 @@ install_tools() {
     need_apt redis-server redis-server || return 1
     need_apt promtool prometheus || return 1
     need_apt chromium chromium || return 1
+    need_apt docker-compose docker-compose || return 1
     need_npm s3rver s3rver@3.7.1 || return 1
     need_npm dclint dclint@3.1.0 || return 1
 }

@@ -119,6 +119,18 @@ check ".env is not tracked by git" bash -c '! git ls-files --error-unmatch .env 
 # A .env made from .env.example with a placeholder for every empty value.
 sed -E 's/^([A-Z][A-Za-z0-9_]*)=$/\1=placeholder-\1/' .env.example > "$WORK/test.env" 2>/dev/null
 
+# The file to hand to compose: itself, or for docker-compose v1.29 (which knows every key used
+# here but the top-level project name) a copy without "name:". Paths resolve against docker/
+# either way (--project-directory docker).
+compose_target() {
+    if [ "${COMPOSE[0]}" = docker-compose ]; then
+        sed '/^name:/d' "$1" > "$WORK/$(basename "$1")"
+        echo "$WORK/$(basename "$1")"
+    else
+        echo "$1"
+    fi
+}
+
 section "compose files"
 for file in "${COMPOSE_FILES[@]}"; do
     if [ ! -f "$file" ]; then fail "$file exists"; continue; fi
@@ -127,29 +139,18 @@ for file in "${COMPOSE_FILES[@]}"; do
         check "$file: Compose schema and lint rules (dclint)" "$DCLINT" "$file" --color false "${off[@]}"
     fi
     if [ "${#COMPOSE[@]}" -gt 0 ]; then
-        target="$file"
-        if [ "${COMPOSE[0]}" = docker-compose ]; then
-            # v1.29 knows every key used here except the top-level project name.
-            target="docker/.compose-check-$(basename "$file")"
-            sed '/^name:/d' "$file" > "$target"
-        fi
+        target="$(compose_target "$file")"
         check "$file: '${COMPOSE[*]} config' resolves it (placeholder secrets)" \
-            "${COMPOSE[@]}" --env-file "$WORK/test.env" -f "$target" config -q
-        [ "$target" != "$file" ] && rm -f "$target"
+            "${COMPOSE[@]}" --project-directory docker --env-file "$WORK/test.env" -f "$target" config -q
     fi
 done
 for file in "${PROD_FILES[@]}"; do
     if [ "${#COMPOSE[@]}" -gt 0 ] && [ -f "$file" ]; then
-        target="$file"
-        if [ "${COMPOSE[0]}" = docker-compose ]; then
-            target="docker/.compose-check-$(basename "$file")"
-            sed '/^name:/d' "$file" > "$target"
-        fi
+        target="$(compose_target "$file")"
         # An empty .env must be refused: the secrets are required, not defaulted.
         : > "$WORK/empty.env"
         check "$file: refuses to start without the secrets from .env" \
-            bash -c '! "$@" --env-file "'"$WORK/empty.env"'" -f "'"$target"'" config -q' _ "${COMPOSE[@]}"
-        [ "$target" != "$file" ] && rm -f "$target"
+            bash -c '! "$@" --project-directory docker --env-file "'"$WORK/empty.env"'" -f "'"$target"'" config -q' _ "${COMPOSE[@]}"
     fi
 done
 

@@ -45,7 +45,7 @@ public sealed class SiloFailoverStreamTests(ITestOutputHelper output) : IAsyncLi
         {
             for (var k = 0; k < JobCount; k++)
             {
-                var jobId = await client.StartJobAsync(TestData.AvailableIds(30, 70000 + (k * 1000)));
+                var jobId = await client.StartJobAsync(TestData.AvailableIds(30, 70000 + (k * 7 * 150)));
                 jobs.Add(jobId);
                 followers[jobId] = await EventSocket.ConnectAsync(client, jobId);
             }
@@ -91,7 +91,7 @@ public sealed class SiloFailoverStreamTests(ITestOutputHelper output) : IAsyncLi
             {
                 var socket = followers[jobId];
                 var events = await socket.ReadUntilClosedAsync(RecoveryTimeout);
-                output.WriteLine($"{jobId} ({hostOf[jobId].Name}): {events.Count} events, last {events[^1].Type} seq {events[^1].Seq}");
+                output.WriteLine($"{jobId} ({hostOf[jobId].Name}): {string.Join(' ', events.Select(e => $"{e.Type}:{e.Seq}@{e.ArrivedAt:HH:mm:ss.fff}"))}");
                 EventStreamAssert.WellFormed(jobId, events, socket.Transcript + "\n" + Cluster.Diagnostics());
                 Assert.True(events[^1].Type == "completed", $"job {jobId} on {hostOf[jobId].Name} ended {events[^1].Type}\n{socket.Transcript}");
                 Assert.Equal(WebSocketCloseStatus.NormalClosure, socket.CloseStatus);

@@ -56,7 +56,7 @@ public sealed class GatewayRestartTests(ITestOutputHelper output) : IAsyncLifeti
         var page = await ProgressPage.OpenAsync(await browser.PageAsync(), _gateway!.BaseAddress);
         await page.SetUserAsync(User);
 
-        // 60 files, 2 at a time, 0.3–0.9 s each: about 20 s, so the job outlives the restart.
+        // 60 files, one at a time, 0.3–0.9 s each: about 36 s, so the job outlives the restart.
         var jobId = await page.StartJobAsync(string.Join(' ', Enumerable.Range(0, 60).Select(i => 70000 + (7 * i))));
         await page.WaitForProgressAsync(jobId, 10, TimeSpan.FromSeconds(30));
         await Assertions.Expect(page.Connection).ToHaveAttributeAsync("data-transport", "websocket");
@@ -97,6 +97,11 @@ public sealed class GatewayRestartTests(ITestOutputHelper output) : IAsyncLifeti
         var firstAfter = renders.First(r => r.At > drop.At && r.Seq > lastBefore.Seq);
         Assert.Equal(lastBefore.Seq + 1, firstAfter.Seq);
         Assert.True(firstAfter.Progress >= lastBefore.Progress);
+        var reconnected = connections.First(c => c.At > drop.At && c.State == "live");
+        var liveAfter = renders.Count(r => r.At > reconnected.At && r.Status == "processing");
+        output.WriteLine(
+            $"before the drop the page showed seq {lastBefore.Seq} ({lastBefore.Progress}%); after reconnecting it resumed at seq {firstAfter.Seq} " +
+            $"({firstAfter.Progress}%), then {liveAfter} live progress renders while the job still ran");
     }
 
     private async Task<ServiceProcess> StartGatewayAsync(string name)
@@ -135,7 +140,7 @@ public sealed class GatewayRestartTests(ITestOutputHelper output) : IAsyncLifeti
         ["DOWNLOAD_DELAY_ENABLED"] = "true",
         ["DOWNLOAD_DELAY_MIN_MS"] = "300",
         ["DOWNLOAD_DELAY_MAX_MS"] = "900",
-        ["JOB_CONCURRENCY"] = "2",
+        ["JOB_CONCURRENCY"] = "1",
         ["RATE_LIMIT_MAX_REQUESTS"] = "100000",
     };
 }

@@ -220,7 +220,7 @@ public sealed class ProgressPageTests(PageGatewayFixture fixture, ITestOutputHel
         await page.SetUserAsync("browser-failed");
 
         // No file exists: the job fails.
-        var response = await page.SubmitAsync("10001 10002 10003");
+        var response = await page.SubmitAsync("10001 10002 10004");
         Assert.Equal(202, response.Status);
         var traceParent = await response.Request.HeaderValueAsync("traceparent");
         Assert.NotNull(traceParent);

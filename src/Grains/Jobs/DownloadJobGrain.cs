@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Delineate.Abstractions;
 using Delineate.Grains.Options;
 using Delineate.Grains.Storage;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orleans.Streams;
@@ -49,6 +50,7 @@ public sealed class DownloadJobGrain : Grain, IDownloadJobGrain, IRemindable
     private bool _publishing;
     private long _persistedSeq;
     private bool _pausing;
+    private readonly CancellationToken _stopping;
 
     public DownloadJobGrain(
         [PersistentState(StateName, StorageName)] IPersistentState<DownloadJobState> state,
@@ -58,8 +60,10 @@ public sealed class DownloadJobGrain : Grain, IDownloadJobGrain, IRemindable
         IOptions<JobOptions> options,
         TimeProvider time,
         JobMetrics metrics,
+        IHostApplicationLifetime lifetime,
         ILogger<DownloadJobGrain> logger)
     {
+        _stopping = lifetime.ApplicationStopping;
         _metrics = metrics;
         _state = state;
         _fetcher = fetcher;
@@ -140,7 +144,7 @@ public sealed class DownloadJobGrain : Grain, IDownloadJobGrain, IRemindable
 
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
-        if (_workTimer is null || S.Status.IsTerminal())
+        if (!Exists || S.Status.IsTerminal())
         {
             return;
         }
@@ -214,7 +218,7 @@ public sealed class DownloadJobGrain : Grain, IDownloadJobGrain, IRemindable
     {
         var remaining = S.Deadline - _time.GetUtcNow();
         using var deadline = new CancellationTokenSource(remaining > TimeSpan.Zero ? remaining : TimeSpan.Zero, _time);
-        using var work = CancellationTokenSource.CreateLinkedTokenSource(_cancel!.Token, deadline.Token, timerToken);
+        using var work = CancellationTokenSource.CreateLinkedTokenSource(_cancel!.Token, deadline.Token, timerToken, _stopping);
         using var activity = JobTelemetry.StartJobActivity("job.run", S.TraceParent, JobId);
         using var scope = _logger.BeginScope(new Dictionary<string, object> { ["job_id"] = JobId });
         _metrics.RunStarted();
@@ -261,9 +265,14 @@ public sealed class DownloadJobGrain : Grain, IDownloadJobGrain, IRemindable
             _logger.LogWarning("Job {JobId} passed its deadline", JobId);
             await FinishAsync(JobStatus.Failed, "The job did not finish before its deadline (JOB_TIMEOUT_MS).");
         }
-        catch (OperationCanceledException) when (timerToken.IsCancellationRequested || _pausing)
+        catch (OperationCanceledException) when (timerToken.IsCancellationRequested || _pausing || _stopping.IsCancellationRequested)
         {
             _logger.LogInformation("Job {JobId} paused: its activation is going away; the reminder resumes it", JobId);
+        }
+        catch (Exception ex) when (_pausing || _stopping.IsCancellationRequested)
+        {
+            // The silo is stopping (its services may already be disposed): pause, never fail.
+            _logger.LogInformation("Job {JobId} paused while its silo stops ({Reason})", JobId, ex.GetType().Name);
         }
         catch (Orleans.Storage.InconsistentStateException ex)
         {
@@ -338,7 +347,7 @@ public sealed class DownloadJobGrain : Grain, IDownloadJobGrain, IRemindable
                 },
             })
             .Build();
-        await retry.ExecuteAsync(async token => await BundleAsync(token), cancellationToken);
+        await RunOnGrainAsync(retry, BundleAsync, cancellationToken);
     }
 
     private async Task BundleAsync(CancellationToken cancellationToken)
@@ -434,8 +443,10 @@ public sealed class DownloadJobGrain : Grain, IDownloadJobGrain, IRemindable
         }
         catch (Exception ex)
         {
-            // Storage is down too: the wake-up reminder retries the job later.
+            // Storage is down too: the wake-up reminder retries the job later. This activation's state
+            // says failed, which was never stored: drop it, so the retry starts from what was stored.
             _logger.LogError(ex, "Job {JobId} could not record its failure", JobId);
+            DeactivateOnIdle();
         }
     }
 
@@ -457,8 +468,8 @@ public sealed class DownloadJobGrain : Grain, IDownloadJobGrain, IRemindable
         await CommitAsync();
         await AnnounceAsync();
         await UnregisterAsync(WakeReminder);
-        var period = _options.ReminderPeriod > _options.Ttl ? _options.ReminderPeriod : _options.Ttl;
-        await this.RegisterOrUpdateReminder(RetentionReminder, _options.Ttl, period);
+        // Due after the TTL; if deleting fails then (S3 down), the next try is one reminder period later.
+        await this.RegisterOrUpdateReminder(RetentionReminder, _options.Ttl, _options.ReminderPeriod);
     }
 
     private async Task ExpireAsync()
@@ -548,7 +559,7 @@ public sealed class DownloadJobGrain : Grain, IDownloadJobGrain, IRemindable
             }
             _dirty = false;
             var seq = S.Seq;
-            var write = _state.WriteStateAsync();
+            var write = WriteWithRetriesAsync();
             _writeInFlight = write;
             try
             {
@@ -565,6 +576,42 @@ public sealed class DownloadJobGrain : Grain, IDownloadJobGrain, IRemindable
         }
         await PublishPersistedAsync();
     }
+
+    /// <summary>
+    /// A storage blip (Redis restarting) is ridden out for about 20 s rather than failing the job; a
+    /// write that lost to another activation (InconsistentStateException) is not retried.
+    /// </summary>
+    private Task WriteWithRetriesAsync() =>
+        RunOnGrainAsync(StorageRetry, _ => _state.WriteStateAsync(), CancellationToken.None);
+
+    /// <summary>
+    /// Runs a Polly pipeline whose callback touches grain state: retries must resume on the grain's
+    /// scheduler, which Polly only does when told to continue on the captured context.
+    /// </summary>
+    private static async Task RunOnGrainAsync(ResiliencePipeline pipeline, Func<CancellationToken, Task> action, CancellationToken cancellationToken)
+    {
+        var context = ResilienceContextPool.Shared.Get(continueOnCapturedContext: true, cancellationToken);
+        try
+        {
+            await pipeline.ExecuteAsync(static async (ctx, run) => await run(ctx.CancellationToken), context, action);
+        }
+        finally
+        {
+            ResilienceContextPool.Shared.Return(context);
+        }
+    }
+
+    private static readonly ResiliencePipeline StorageRetry = new ResiliencePipelineBuilder()
+        .AddRetry(new RetryStrategyOptions
+        {
+            MaxRetryAttempts = 8,
+            BackoffType = DelayBackoffType.Exponential,
+            UseJitter = true,
+            Delay = TimeSpan.FromMilliseconds(250),
+            MaxDelay = TimeSpan.FromSeconds(5),
+            ShouldHandle = new PredicateBuilder().Handle<Exception>(ex => ex is not Orleans.Storage.InconsistentStateException),
+        })
+        .Build();
 
     private async Task PublishPersistedAsync()
     {

@@ -16,6 +16,10 @@ public sealed class StorageOptions
     [ConfigurationKeyName("S3_ENDPOINT")]
     public string? S3Endpoint { get; set; }
 
+    /// <summary>The S3 address clients can reach, when it differs from <see cref="S3Endpoint"/> (presigned URLs use it).</summary>
+    [ConfigurationKeyName("S3_PUBLIC_ENDPOINT")]
+    public string? S3PublicEndpoint { get; set; }
+
     [ConfigurationKeyName("S3_ACCESS_KEY_ID")]
     public string? S3AccessKeyId { get; set; }
 
@@ -45,6 +49,14 @@ public sealed class StorageOptions
     public string? BlobSigningKey { get; set; }
 
     private string? _generatedSigningKey;
+
+    /// <summary>A copy of these settings pointed at another endpoint.</summary>
+    public StorageOptions WithEndpoint(string endpoint)
+    {
+        var copy = (StorageOptions)MemberwiseClone();
+        copy.S3Endpoint = endpoint;
+        return copy;
+    }
 
     public string BucketName => string.IsNullOrWhiteSpace(S3BucketName) ? DefaultBucket : S3BucketName;
 

@@ -17,6 +17,11 @@ public sealed class StorageOptionsValidator : IValidateOptions<StorageOptions>
         {
             errors.Add("S3_ENDPOINT must be an absolute http(s) URL.");
         }
+        if (!string.IsNullOrWhiteSpace(o.S3PublicEndpoint)
+            && !(Uri.TryCreate(o.S3PublicEndpoint, UriKind.Absolute, out var publicEndpoint) && publicEndpoint.Scheme is "http" or "https"))
+        {
+            errors.Add("S3_PUBLIC_ENDPOINT must be an absolute http(s) URL.");
+        }
         if (string.IsNullOrWhiteSpace(o.S3Region))
         {
             errors.Add("S3_REGION must not be empty.");

@@ -6,7 +6,7 @@ namespace Delineate.Grains.Storage;
 /// <summary>Exports in a local folder (embedded mode). An upload is a part file renamed on completion.</summary>
 public sealed class LocalExportStore(IOptions<StorageOptions> options, BlobUrlSigner signer) : IExportStore
 {
-    private readonly string _root = Path.GetFullPath(options.Value.EffectiveExportDirectory);
+    private readonly string _root = Path.TrimEndingDirectorySeparator(Path.GetFullPath(options.Value.EffectiveExportDirectory));
 
     public Task EnsureReadyAsync(CancellationToken cancellationToken)
     {
@@ -24,14 +24,26 @@ public sealed class LocalExportStore(IOptions<StorageOptions> options, BlobUrlSi
 
     public Task AbortUploadAsync(string key, string uploadId, CancellationToken cancellationToken)
     {
-        File.Delete(PartPath(PathOf(key), uploadId));
+        DeleteIfPresent(PartPath(PathOf(key), uploadId));
         return Task.CompletedTask;
     }
 
     public Task DeleteAsync(string key, CancellationToken cancellationToken)
     {
-        File.Delete(PathOf(key));
+        DeleteIfPresent(PathOf(key));
         return Task.CompletedTask;
+    }
+
+    /// <summary>Missing is not an error, also when the folder was never created (nothing was bundled yet).</summary>
+    private static void DeleteIfPresent(string path)
+    {
+        try
+        {
+            File.Delete(path);
+        }
+        catch (DirectoryNotFoundException)
+        {
+        }
     }
 
     public string GetDownloadUrl(string key, string fileName, DateTimeOffset expiresAt) =>

@@ -12,7 +12,7 @@ public sealed partial class S3ExportStore(IAmazonS3 s3, IOptions<StorageOptions>
     private const string ZipContentType = "application/zip";
     private readonly string _bucket = options.Value.BucketName;
     private readonly int _partSize = checked(options.Value.UploadPartSizeMb * 1024 * 1024);
-    private readonly Amazon.S3.Protocol _protocol = S3ClientFactory.PresignProtocol(options.Value);
+    private readonly S3DownloadUrls _urls = new(s3, options.Value);
 
     public async Task EnsureReadyAsync(CancellationToken cancellationToken)
     {
@@ -49,7 +49,7 @@ public sealed partial class S3ExportStore(IAmazonS3 s3, IOptions<StorageOptions>
     }
 
     public string GetDownloadUrl(string key, string fileName, DateTimeOffset expiresAt) =>
-        S3DownloadUrls.Create(s3, _bucket, key, fileName, expiresAt, _protocol);
+        _urls.Create(key, fileName, expiresAt);
 
     public async Task<bool> IsHealthyAsync(CancellationToken cancellationToken)
     {

@@ -10,7 +10,7 @@ namespace Delineate.Grains.Storage;
 public sealed class S3FileSource(IAmazonS3 s3, IOptions<StorageOptions> options) : IFileSource
 {
     private readonly string _bucket = options.Value.BucketName;
-    private readonly Amazon.S3.Protocol _protocol = S3ClientFactory.PresignProtocol(options.Value);
+    private readonly S3DownloadUrls _urls = new(s3, options.Value);
 
     public async Task<SourceFile?> LookupAsync(int fileId, CancellationToken cancellationToken)
     {
@@ -38,7 +38,7 @@ public sealed class S3FileSource(IAmazonS3 s3, IOptions<StorageOptions> options)
     public string GetDownloadUrl(SourceFile file, DateTimeOffset expiresAt)
     {
         ArgumentNullException.ThrowIfNull(file);
-        return S3DownloadUrls.Create(s3, _bucket, file.Key, StorageKeys.FileName(file.FileId), expiresAt, _protocol);
+        return _urls.Create(file.Key, StorageKeys.FileName(file.FileId), expiresAt);
     }
 
     /// <summary>A HEAD has no body, so a missing key shows as a bare 404 ("NotFound"); a GET says NoSuchKey.</summary>

@@ -86,9 +86,9 @@ public sealed class ProgressPage
     public async Task<int> ShownProgressAsync(string jobId) =>
         int.Parse(await Job(jobId).GetAttributeAsync("data-progress") ?? "0");
 
-    public ILocator CancelButton(string jobId) => Job(jobId).GetByRole(AriaRole.Button, new() { Name = new Regex("^Cancel job ") });
+    public ILocator CancelButton(string jobId) => Job(jobId).GetByRole(AriaRole.Button, new() { NameRegex = new Regex("^Cancel job ") });
 
-    public ILocator DownloadButton(string jobId) => Job(jobId).GetByRole(AriaRole.Link, new() { Name = new Regex("^Download the archive of job ") });
+    public ILocator DownloadButton(string jobId) => Job(jobId).GetByRole(AriaRole.Link, new() { NameRegex = new Regex(@"^Download archive \(\d+ files\) of job ") });
 
     public async Task ExpandFilesAsync(string jobId)
     {

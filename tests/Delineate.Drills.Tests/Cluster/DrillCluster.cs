@@ -38,6 +38,9 @@ public sealed class DrillCluster : IAsyncDisposable
 
     public S3Server S3 { get; private set; } = null!;
 
+    /// <summary>The fault-injecting proxy the services use to reach S3, when the options ask for one.</summary>
+    public FaultyS3Proxy? S3Proxy { get; private set; }
+
     public IReadOnlyList<ServiceSlot> Silos { get; }
 
     public IReadOnlyList<ServiceSlot> Gateways { get; }
@@ -58,8 +61,14 @@ public sealed class DrillCluster : IAsyncDisposable
             var clock = Stopwatch.StartNew();
             cluster.Redis = await AofRedisServer.StartAsync(directory);
             cluster.S3 = await S3Server.StartAsync(directory);
+            if (options.S3Proxy)
+            {
+                cluster.S3Proxy = await FaultyS3Proxy.StartAsync(cluster.S3.Endpoint);
+            }
+
+            // The seed writes straight to s3rver, never through the fault proxy.
             var seed = await ServiceProcess.RunCommandAsync(
-                "seed", RepositoryLayout.SiloDll, ["seed", $"{options.SeedFrom}-{options.SeedTo}"], cluster.Environment(), directory, SeedTimeout);
+                "seed", RepositoryLayout.SiloDll, ["seed", $"{options.SeedFrom}-{options.SeedTo}"], cluster.Environment(direct: true), directory, SeedTimeout);
             await using (seed)
             {
                 if (seed.ExitCode != 0)
@@ -83,15 +92,16 @@ public sealed class DrillCluster : IAsyncDisposable
         }
     }
 
-    /// <summary>The variables every process gets.</summary>
-    public Dictionary<string, string?> Environment()
+    /// <summary>The variables every process gets; <paramref name="direct"/> points S3 at s3rver itself even when a proxy is in use.</summary>
+    public Dictionary<string, string?> Environment(bool direct = false)
     {
         var o = Options;
+        var s3 = direct || S3Proxy is null ? S3.Endpoint : S3Proxy.Endpoint;
         var environment = new Dictionary<string, string?>
         {
             ["REDIS_HOST"] = "127.0.0.1",
             ["REDIS_PORT"] = Redis.Port.ToString(),
-            ["S3_ENDPOINT"] = S3.Endpoint.ToString().TrimEnd('/'),
+            ["S3_ENDPOINT"] = s3.ToString().TrimEnd('/'),
             ["S3_REGION"] = "us-east-1",
             ["S3_ACCESS_KEY_ID"] = "S3RVER",
             ["S3_SECRET_ACCESS_KEY"] = "S3RVER",
@@ -185,6 +195,11 @@ public sealed class DrillCluster : IAsyncDisposable
             {
                 await process.DisposeAsync();
             }
+        }
+
+        if (S3Proxy is not null)
+        {
+            await S3Proxy.DisposeAsync();
         }
 
         if (S3 is not null)

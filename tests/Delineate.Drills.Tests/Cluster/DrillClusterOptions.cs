@@ -18,6 +18,9 @@ public sealed record DrillClusterOptions
     public int DelayMaxMs { get; init; } = 3_500;
     public int TtlSeconds { get; init; } = 3_600;
 
+    /// <summary>Silos and gateways reach S3 through a <see cref="FaultyS3Proxy"/> (for precise S3 faults).</summary>
+    public bool S3Proxy { get; init; }
+
     /// <summary>More variables for every process (or overrides of the above).</summary>
     public IReadOnlyDictionary<string, string?> Extra { get; init; } = new Dictionary<string, string?>();
 

@@ -129,7 +129,14 @@ public sealed class DrillRunner(DrillProfile profile, Action<string> log)
         await Task.WhenAll(_inlineVerifications);
 
         var lost = await VerifyAllAsync(client, verifier);
-        var report = BuildReport(cluster, client, health, sampler, injector, seed, startedAt, wall.Elapsed, loadSeconds, lost);
+        var accepted = _jobs.Where(j => j.Accepted).Select(j => StoredJobAudit.Normalize(j.JobId!)).ToHashSet();
+        var orphans = (await StoredJobAudit.StoredJobIdsAsync(cluster.Redis.Port)).Where(id => !accepted.Contains(id)).ToList();
+        if (orphans.Count > 0)
+        {
+            log($"{orphans.Count} job states in Redis that no client was given: {string.Join(", ", orphans.Take(10))}");
+        }
+
+        var report = BuildReport(cluster, client, health, sampler, injector, seed, startedAt, wall.Elapsed, loadSeconds, lost) with { OrphanJobStates = orphans };
         log($"report: {ResultsWriter.Write(report)}");
         return report;
     }

@@ -18,7 +18,6 @@ public sealed class HealthMonitor(DrillCluster cluster) : IDisposable
     };
 
     private readonly ConcurrentQueue<HealthSample> _samples = new();
-    private readonly ConcurrentDictionary<string, string> _lastAnswer = new();
 
     /// <summary>Every sample (answers and non-answers) in time order.</summary>
     public IReadOnlyList<HealthSample> Samples => _samples.OrderBy(s => s.At).ToList();
@@ -44,15 +43,18 @@ public sealed class HealthMonitor(DrillCluster cluster) : IDisposable
         }
     }
 
-    public async Task RunAsync(CancellationToken stop)
+    /// <summary>One probe loop per silo and gateway slot, so a slow answer from one does not space out the others' samples.</summary>
+    public Task RunAsync(CancellationToken stop) => Task.WhenAll(cluster.AllServices.Select(slot => RunAsync(slot, stop)));
+
+    private async Task RunAsync(ServiceSlot slot, CancellationToken stop)
     {
         while (!stop.IsCancellationRequested)
         {
-            var probes = cluster.AllServices
-                .Select(slot => (slot.Name, Process: slot.Current))
-                .Where(p => p.Process is not null)
-                .Select(p => ProbeAsync(p.Name, p.Process!.BaseAddress, stop));
-            await Task.WhenAll(probes);
+            if (slot.Current is { } process)
+            {
+                await ProbeAsync(slot.Name, process.BaseAddress, stop);
+            }
+
             try
             {
                 await Task.Delay(Interval, stop);
@@ -82,11 +84,7 @@ public sealed class HealthMonitor(DrillCluster cluster) : IDisposable
         }
     }
 
-    private void Add(HealthSample sample)
-    {
-        _samples.Enqueue(sample);
-        _lastAnswer[sample.Process] = sample.Answer;
-    }
+    private void Add(HealthSample sample) => _samples.Enqueue(sample);
 
     /// <summary>The names of the checks that say "error" in a health answer.</summary>
     public static IReadOnlyList<string> FailingChecks(string body)

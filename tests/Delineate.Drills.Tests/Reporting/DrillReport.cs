@@ -43,6 +43,8 @@ public sealed record DrillReport
     public required int ServerErrors { get; init; }
     public required IReadOnlyList<ServerErrorSample> ServerErrorSamples { get; init; }
     public required IReadOnlyDictionary<string, int> InitiateAttempts { get; init; }
+    /// <summary>Job states in Redis whose id no client was ever given (a half-done initiate replaced by a retry).</summary>
+    public IReadOnlyList<string> OrphanJobStates { get; init; } = [];
     public IReadOnlyList<ProcessSample> ProcessSamples { get; init; } = [];
     public IReadOnlyList<ProcessTrend> ProcessTrends { get; init; } = [];
 }

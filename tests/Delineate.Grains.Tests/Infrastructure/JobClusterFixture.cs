@@ -102,6 +102,7 @@ public abstract class JobClusterFixture : IAsyncLifetime
             // AddDownloadJobs registers the source with TryAdd: replace it, keeping the real one inside.
             silo.Services.RemoveAll<IFileSource>();
             silo.Services.AddSingleton<IFileSource>(sp => Source.Wrap(sp.GetRequiredService<SyntheticFileSource>()));
+            // The job storage stays the product's own, wrapped so a test can make its writes fail.
             var jobStorage = silo.Services.Single(d => d.ServiceType == typeof(IGrainStorage) && Equals(d.ServiceKey, DownloadJobGrain.StorageName));
             silo.Services.Remove(jobStorage);
             silo.Services.AddKeyedSingleton<IGrainStorage>(DownloadJobGrain.StorageName,

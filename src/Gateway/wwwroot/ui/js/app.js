@@ -375,6 +375,9 @@ function follow(entry) {
       }
     },
     onStateChange: (info) => {
+      if (info.state === 'live') {
+        indicator.setReachable(true);
+      }
       entry.card.element.dataset.connection = info.state;
       entry.card.element.dataset.transport = info.transport ?? '';
       indicator.update(model.jobId, info);

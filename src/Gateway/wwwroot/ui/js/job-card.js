@@ -74,7 +74,6 @@ export class JobCard {
     this.#parts.progress.setAttribute('aria-label', `Progress of job ${shortId(id)}`);
     this.#parts.progress.setAttribute('aria-describedby', this.#parts.phase.id);
     this.#parts.cancel.setAttribute('aria-label', `Cancel job ${shortId(id)}`);
-    this.#parts.download.setAttribute('aria-label', `Download the archive of job ${shortId(id)}`);
     this.#parts.scroll.setAttribute('aria-label', `Files of job ${shortId(id)}`);
     this.#parts.cancel.addEventListener('click', () => actions.onCancel());
     this.#parts.files.addEventListener('toggle', () => {
@@ -147,6 +146,8 @@ export class JobCard {
       }
       p.download.setAttribute('download', `${m.jobId}.zip`);
       p.download.textContent = `Download archive (${formatNumber(m.result.successCount ?? 0)} files)`;
+      // The accessible name starts with the visible text (WCAG 2.5.3), then says which job.
+      p.download.setAttribute('aria-label', `${p.download.textContent} of job ${shortId(m.jobId)}`);
     } else {
       p.download.removeAttribute('href');
     }

@@ -1,0 +1,86 @@
+using System.Net;
+using System.Text;
+
+namespace Delineate.Api.Tests;
+
+/// <summary>An <c>Idempotency-Key</c> makes a retried initiate return the same job, even when the retries race.</summary>
+[Collection(SharedGatewayCollection.Name)]
+public sealed class IdempotencyTests(SharedGatewayFixture fixture, ITestOutputHelper output)
+{
+    private GatewayHost Host => fixture.Host;
+
+    [Fact]
+    public async Task Twenty_concurrent_identical_requests_create_one_job()
+    {
+        var owner = TestData.NewOwner("idem-race");
+        var key = Guid.NewGuid().ToString();
+        var clients = Enumerable.Range(0, 20).Select(_ => Host.Client(owner)).ToList();
+        var start = new TaskCompletionSource();
+        var requests = clients.Select(async client =>
+        {
+            await start.Task;
+            using var request = Initiate(TestData.InitiateBody([70000, 70007, 70014]), key);
+            using var response = await client.SendAsync(request);
+            return ((int)response.StatusCode, await response.Content.ReadAsStringAsync());
+        }).ToList();
+        start.SetResult();
+        var answers = await Task.WhenAll(requests);
+        output.WriteLine(string.Join('\n', answers.Select(a => $"{a.Item1} {a.Item2}")));
+
+        Assert.All(answers, a => Assert.True(a.Item1 == 202, $"expected 202 for every duplicate, got {a.Item1}: {a.Item2}"));
+        var jobIds = answers.Select(a => JsonElementExtensions.ParseJson(a.Item2).String("jobId")).Distinct().ToList();
+        Assert.Single(jobIds);
+
+        using var list = await clients[0].GetAsync("/v1/download/jobs");
+        var jobs = JsonElementExtensions.ParseJson(await list.Content.ReadAsStringAsync());
+        Assert.Equal(jobIds, jobs.Array("jobs").Select(j => j.String("jobId")).ToList());
+        Assert.Equal(1, jobs.Long("total"));
+    }
+
+    [Fact]
+    public async Task The_same_key_with_another_body_is_a_422_problem()
+    {
+        var client = Host.Client(TestData.NewOwner("idem-mismatch"));
+        var key = Guid.NewGuid().ToString();
+        var first = await client.InitiateAsync([70000], key);
+
+        using var response = await client.SendAsync(Initiate(TestData.InitiateBody([70007]), key));
+        await ProblemAssert.IsProblemAsync(response, HttpStatusCode.UnprocessableEntity, "same key, different body");
+
+        // The original is untouched and still answers to its key.
+        var again = await client.InitiateAsync([70000], key);
+        Assert.Equal(first.String("jobId"), again.String("jobId"));
+    }
+
+    [Fact]
+    public async Task A_retry_after_the_job_finished_returns_the_same_job()
+    {
+        var client = Host.Client(TestData.NewOwner("idem-late"));
+        var key = Guid.NewGuid().ToString();
+        var first = await client.InitiateAsync([70000], key);
+        await client.WaitForTerminalAsync(first.String("jobId"), TimeSpan.FromSeconds(60), Host.Tail);
+        var again = await client.InitiateAsync([70000], key);
+        Assert.Equal(first.String("jobId"), again.String("jobId"));
+    }
+
+    [Fact]
+    public async Task Different_keys_make_different_jobs_and_no_key_always_makes_a_new_one()
+    {
+        var client = Host.Client(TestData.NewOwner("idem-distinct"));
+        var a = await client.InitiateAsync([70000], Guid.NewGuid().ToString());
+        var b = await client.InitiateAsync([70000], Guid.NewGuid().ToString());
+        var c = await client.InitiateAsync([70000]);
+        var d = await client.InitiateAsync([70000]);
+        Assert.Equal(4, new[] { a, b, c, d }.Select(x => x.String("jobId")).Distinct().Count());
+    }
+
+    private static HttpRequestMessage Initiate(string body, string key)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Post, "/v1/download/initiate")
+        {
+            Content = new StringContent(body, Encoding.UTF8, "application/json"),
+        };
+        request.Headers.Add("Idempotency-Key", key);
+        return request;
+    }
+}

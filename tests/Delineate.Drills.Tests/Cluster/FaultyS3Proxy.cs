@@ -1,0 +1,175 @@
+using System.Collections.Concurrent;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace Delineate.Drills.Tests.Cluster;
+
+/// <summary>
+/// A reverse proxy (Kestrel, in the test process) between the services and s3rver that answers
+/// chosen requests with an error instead of forwarding them: a precise, repeatable S3 fault (for
+/// example "the next 3 CreateMultipartUpload requests get 503"), where stopping s3rver would have
+/// to be timed against the job. Every request is recorded.
+/// </summary>
+public sealed class FaultyS3Proxy : IAsyncDisposable
+{
+    private static readonly HashSet<string> HopByHopHeaders = new(StringComparer.OrdinalIgnoreCase)
+    {
+        "Connection", "Keep-Alive", "Transfer-Encoding", "TE", "Trailer", "Upgrade",
+        "Proxy-Connection", "Proxy-Authenticate", "Proxy-Authorization", "Expect", "Host",
+    };
+
+    private readonly HttpMessageInvoker _upstreamClient = new(new SocketsHttpHandler
+    {
+        AllowAutoRedirect = false,
+        UseCookies = false,
+        UseProxy = false,
+        AutomaticDecompression = System.Net.DecompressionMethods.None,
+    });
+
+    private readonly ConcurrentQueue<string> _requests = new();
+    private readonly Lock _gate = new();
+    private readonly List<FaultRule> _rules = [];
+    private readonly Uri _upstream;
+    private WebApplication? _app;
+
+    private FaultyS3Proxy(Uri upstream, int port)
+    {
+        _upstream = upstream;
+        Endpoint = new Uri($"http://127.0.0.1:{port}");
+    }
+
+    public Uri Endpoint { get; }
+
+    /// <summary>"METHOD /path?query-names → code" for every request so far.</summary>
+    public IReadOnlyList<string> Requests => _requests.ToArray();
+
+    public static async Task<FaultyS3Proxy> StartAsync(Uri upstream)
+    {
+        var proxy = new FaultyS3Proxy(upstream, FreePorts.Allocate());
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.UseUrls(proxy.Endpoint.ToString());
+        builder.Services.Configure<KestrelServerOptions>(options => options.Limits.MaxRequestBodySize = null);
+        var app = builder.Build();
+        app.Run(proxy.ForwardAsync);
+        await app.StartAsync();
+        proxy._app = app;
+        return proxy;
+    }
+
+    /// <summary>The next <paramref name="times"/> requests that match get <paramref name="statusCode"/> (an S3-style XML error) instead of an answer from s3rver.</summary>
+    public FaultRule Fail(string name, Func<HttpRequest, bool> match, int times, int statusCode = StatusCodes.Status503ServiceUnavailable)
+    {
+        var rule = new FaultRule(name, match, times, statusCode);
+        lock (_gate)
+        {
+            _rules.Add(rule);
+        }
+
+        return rule;
+    }
+
+    /// <summary>CreateMultipartUpload: <c>POST /{bucket}/{key}?uploads</c>.</summary>
+    public static bool IsCreateMultipartUpload(HttpRequest request) =>
+        HttpMethods.IsPost(request.Method) && request.Query.ContainsKey("uploads");
+
+    private async Task ForwardAsync(HttpContext context)
+    {
+        var request = context.Request;
+        FaultRule? rule;
+        lock (_gate)
+        {
+            rule = _rules.FirstOrDefault(r => r.Remaining > 0 && r.Match(request));
+            rule?.Use();
+        }
+
+        if (rule is not null)
+        {
+            _requests.Enqueue($"{request.Method} {request.Path}{QueryNames(request)} → {rule.StatusCode} (injected: {rule.Name})");
+            context.Response.StatusCode = rule.StatusCode;
+            context.Response.ContentType = "application/xml";
+            await context.Response.WriteAsync(
+                $"<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>ServiceUnavailable</Code><Message>injected by the drill: {rule.Name}</Message></Error>");
+            return;
+        }
+
+        var rawTarget = context.Features.Get<IHttpRequestFeature>()?.RawTarget ?? $"{request.Path}{request.QueryString}";
+        using var message = new HttpRequestMessage(new HttpMethod(request.Method), new Uri(_upstream, rawTarget));
+        if (request.ContentLength > 0 || request.Headers.TransferEncoding.Count > 0)
+        {
+            message.Content = new StreamContent(request.Body);
+        }
+
+        foreach (var (name, values) in request.Headers)
+        {
+            if (!HopByHopHeaders.Contains(name) && !message.Headers.TryAddWithoutValidation(name, values.ToArray()) && message.Content is not null)
+            {
+                message.Content.Headers.TryAddWithoutValidation(name, values.ToArray());
+            }
+        }
+
+        HttpResponseMessage response;
+        try
+        {
+            response = await _upstreamClient.SendAsync(message, context.RequestAborted);
+        }
+        catch (HttpRequestException)
+        {
+            _requests.Enqueue($"{request.Method} {request.Path}{QueryNames(request)} → 502 (s3rver down)");
+            context.Response.StatusCode = StatusCodes.Status502BadGateway;
+            return;
+        }
+
+        using (response)
+        {
+            _requests.Enqueue($"{request.Method} {request.Path}{QueryNames(request)} → {(int)response.StatusCode}");
+            context.Response.StatusCode = (int)response.StatusCode;
+            foreach (var (name, values) in response.Headers.Concat(response.Content.Headers))
+            {
+                if (!HopByHopHeaders.Contains(name))
+                {
+                    context.Response.Headers[name] = values.ToArray();
+                }
+            }
+
+            if (!HttpMethods.IsHead(request.Method))
+            {
+                await response.Content.CopyToAsync(context.Response.Body, context.RequestAborted);
+            }
+        }
+    }
+
+    private static string QueryNames(HttpRequest request) =>
+        request.Query.Count == 0 ? "" : "?" + string.Join('&', request.Query.Keys.Where(k => !k.StartsWith("X-Amz-", StringComparison.OrdinalIgnoreCase)));
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_app is not null)
+        {
+            await _app.StopAsync();
+            await _app.DisposeAsync();
+        }
+
+        _upstreamClient.Dispose();
+    }
+
+    /// <summary>One injected fault: which requests, how many more times, with what status.</summary>
+    public sealed class FaultRule(string name, Func<HttpRequest, bool> match, int times, int statusCode)
+    {
+        private int _remaining = times;
+
+        public int Times { get; } = times;
+        public string Name { get; } = name;
+        public Func<HttpRequest, bool> Match { get; } = match;
+        public int StatusCode { get; } = statusCode;
+        public int Remaining => Volatile.Read(ref _remaining);
+        public int Used => Times - Remaining;
+
+        internal void Use() => Interlocked.Decrement(ref _remaining);
+    }
+}
