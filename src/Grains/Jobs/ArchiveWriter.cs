@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.IO.Compression;
 
 namespace Delineate.Grains.Jobs;
@@ -25,12 +26,19 @@ public sealed class ArchiveWriter : IAsyncDisposable
         long copied = 0;
         await using (var target = await entry.OpenAsync(cancellationToken))
         {
-            var buffer = new byte[CopyBufferSize];
-            int read;
-            while ((read = await content.ReadAsync(buffer, cancellationToken)) > 0)
+            var buffer = ArrayPool<byte>.Shared.Rent(CopyBufferSize);
+            try
             {
-                await target.WriteAsync(buffer.AsMemory(0, read), cancellationToken);
-                copied += read;
+                int read;
+                while ((read = await content.ReadAsync(buffer.AsMemory(0, CopyBufferSize), cancellationToken)) > 0)
+                {
+                    await target.WriteAsync(buffer.AsMemory(0, read), cancellationToken);
+                    copied += read;
+                }
+            }
+            finally
+            {
+                ArrayPool<byte>.Shared.Return(buffer);
             }
         }
         BytesAdded += copied;

@@ -397,7 +397,15 @@ public sealed class DownloadJobGrain : Grain, IDownloadJobGrain, IRemindable
         }
         catch
         {
-            await AbortQuietlyAsync(key, upload.UploadId);
+            // Cancels a part still in flight before aborting, so nothing is left behind.
+            try
+            {
+                await upload.AbortAsync(CancellationToken.None);
+            }
+            catch (Exception ex)
+            {
+                _logger.LogWarning(ex, "Job {JobId} could not abort upload {UploadId}", JobId, upload.UploadId);
+            }
             S.UploadId = null;
             throw;
         }

@@ -100,9 +100,12 @@ public sealed class ProgressPage
         await Assertions.Expect(details.Locator("tbody tr").First).ToBeVisibleAsync();
     }
 
-    /// <summary>Saves a full-page screenshot into docs/screenshots/.</summary>
-    public Task ScreenshotAsync(string name) =>
-        Page.ScreenshotAsync(new() { Path = Screenshots.PathFor(name), FullPage = true, Animations = ScreenshotAnimations.Disabled });
+    /// <summary>Saves a full-page screenshot into docs/screenshots/, the pointer moved out of the way first.</summary>
+    public async Task ScreenshotAsync(string name)
+    {
+        await Page.Mouse.MoveAsync(0, 0);
+        await Page.ScreenshotAsync(new() { Path = Screenshots.PathFor(name), FullPage = true, Animations = ScreenshotAnimations.Disabled });
+    }
 
     public Uri Resolve(string url) => new(_gateway, url);
 }

@@ -30,6 +30,10 @@ public static class DrillAssert
             failures.Add($"{jobs.ArchivesVerified} archives verified of {jobs.Completed} completed jobs");
         }
 
+        // A fault the service rode out or gave up on has a name; "internal error" means one escaped its handling.
+        Add(failures, "jobs failed with an internal error instead of a reason", report.JobFailureReasons
+            .Where(r => r.Key.Contains("internal error", StringComparison.OrdinalIgnoreCase))
+            .Select(r => $"{r.Value} × \"{r.Key}\"").ToList());
         Add(failures, "verification problems", report.VerificationProblems);
         Add(failures, "event stream violations", report.StreamViolations);
         Add(failures, "jobs unfinished past their deadline", report.StuckPastDeadline);

@@ -36,9 +36,9 @@ public sealed class GatewayShutdownTests(RegressionCluster fixture, ITestOutputH
 
             var sigterm = DateTimeOffset.UtcNow;
             var stop = fixture.Cluster.StopGracefullyAsync(leaving, TimeSpan.FromSeconds(45));
-            await Task.WhenAny(Task.WhenAll(subscribers.Select(s => s.Finished)), Task.Delay(CloseWithin + TimeSpan.FromSeconds(1)));
-            var ends = subscribers.Select(s => $"{s.End} after {((s.EndedAt ?? DateTimeOffset.UtcNow) - sigterm).TotalSeconds:F1} s").ToList();
             var (graceful, took, _, exitCode) = await stop;
+            await Task.WhenAny(Task.WhenAll(subscribers.Select(s => s.Finished)), Task.Delay(TimeSpan.FromSeconds(2)));
+            var ends = subscribers.Select(s => $"{s.End} after {((s.EndedAt ?? DateTimeOffset.UtcNow) - sigterm).TotalSeconds:F1} s").ToList();
             output.WriteLine($"after SIGTERM: sockets {string.Join("; ", ends)}; the gateway exited {(graceful ? "by itself" : "only after SIGKILL")} after {took.TotalSeconds:F1} s (code {exitCode})");
 
             Assert.True(

@@ -330,29 +330,32 @@ async function forEachLimited(items, limit, action) {
 
 /** Reads a job's full status, then follows it live when it has not finished. */
 async function hydrate(entry) {
-  const ok = await loadStatus(entry);
+  const error = await loadStatus(entry);
   if (jobs.get(entry.model.jobId) !== entry) {
     return;
   }
-  if (entry.model.terminal) {
-    entry.finalLoaded = ok;
-  } else {
+  if (!entry.model.terminal) {
     follow(entry);
+  } else if (error) {
+    finishJob(entry);
+  } else {
+    entry.finalLoaded = true;
   }
 }
 
+/** Reads and shows a job's status; returns null when done, else the error (a 404 removes the card). */
 async function loadStatus(entry) {
   try {
     const status = await api.status(entry.model.jobId);
     if (entry.model.applyStatus(status)) {
       render(entry);
     }
-    return true;
+    return null;
   } catch (error) {
     if (error instanceof ApiError && error.status === 404) {
       removeJob(entry, 'expired');
     }
-    return false;
+    return error;
   }
 }
 
@@ -388,16 +391,24 @@ function follow(entry) {
   entry.connection.start();
 }
 
-/** The terminal event carries no result: read the final status once for the links and files. */
+/**
+ * The terminal event carries no result: read the final status once for the links and files,
+ * waiting out a 429's Retry-After or an unreachable gateway as long as the page stays open.
+ */
 async function finishJob(entry, attempt = 0) {
   if (entry.finalLoaded || jobs.get(entry.model.jobId) !== entry) {
     return;
   }
-  if (await loadStatus(entry)) {
+  const error = await loadStatus(entry);
+  if (!error) {
     entry.finalLoaded = true;
-  } else if (attempt < 5 && jobs.get(entry.model.jobId) === entry) {
-    setTimeout(() => finishJob(entry, attempt + 1), backoffDelay(attempt + 1));
+    return;
   }
+  if (jobs.get(entry.model.jobId) !== entry || (error instanceof ApiError && error.status < 500 && error.status !== 429)) {
+    return;
+  }
+  const wait = error instanceof ApiError && error.retryAfterSeconds ? error.retryAfterSeconds * 1000 : backoffDelay(attempt + 1);
+  setTimeout(() => finishJob(entry, attempt + 1), wait);
 }
 
 function removeJob(entry, reason) {

@@ -125,11 +125,14 @@ export class JobCard {
     p.failed.dataset.nonzero = String(m.filesFailed > 0);
     p.eta.textContent = m.terminal ? '—' : m.etaSeconds === null || m.etaSeconds === undefined ? 'estimating…' : formatDuration(m.etaSeconds);
 
-    const message = m.terminal ? (m.result?.message ?? (m.status === 'cancelled' ? 'The job was cancelled.' : '')) : '';
+    const failed = m.status === 'failed';
+    let message = m.terminal ? (m.result?.message ?? (m.status === 'cancelled' ? 'The job was cancelled.' : '')) : '';
+    if (failed && message === m.error) {
+      message = '';
+    }
     p.message.textContent = message;
     p.message.hidden = message === '';
 
-    const failed = m.status === 'failed';
     p.error.hidden = !failed;
     if (failed) {
       p.errorText.textContent = m.error ? `The job failed: ${m.error}` : 'The job failed.';

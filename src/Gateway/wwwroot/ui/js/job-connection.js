@@ -1,8 +1,9 @@
 // Live updates for one unfinished job: WebSocket first, then Server-Sent Events, then polling.
 // A dropped connection is retried with exponential backoff and jitter and resumes after the last
 // seq the page applied, so nothing is repeated or skipped. A transport is given up for the next
-// one only when the gateway answers HTTP but that transport still cannot be opened (a proxy that
-// blocks WebSockets, say), never because the gateway is down or restarting.
+// one only when the gateway answers HTTP but that transport still delivers nothing (a proxy that
+// refuses or cuts WebSockets, or buffers event streams), never because the gateway is down or
+// restarting. A connection counts as working once something arrived over it.
 
 import { ApiError } from './api.js';
 import { isTerminalStatus } from './job-model.js';
@@ -126,14 +127,12 @@ export class JobConnection {
       this.#onOpenFailed();
       return;
     }
-    let opened = false;
+    let received = false;
     this.#socket = socket;
-    socket.addEventListener('open', () => {
-      opened = true;
-      this.#onOpened();
-    });
+    socket.addEventListener('open', () => this.#onOpened());
     socket.addEventListener('message', (message) => {
       if (this.#socket === socket) {
+        received = true;
         this.#activity();
         this.#deliver(message.data);
       }
@@ -143,7 +142,7 @@ export class JobConnection {
         return;
       }
       this.#socket = null;
-      if (opened) {
+      if (received) {
         this.#onDropped();
       } else {
         this.#onOpenFailed();
@@ -165,6 +164,7 @@ export class JobConnection {
       return;
     }
     this.#onOpened();
+    let received = false;
     try {
       await readEventStream(response, {
         onMessage: (message) => {
@@ -172,14 +172,22 @@ export class JobConnection {
             this.#deliver(message.data);
           }
         },
-        onActivity: () => this.#activity(),
+        // Keep-alive comments count: they prove the stream reaches the page unbuffered.
+        onActivity: () => {
+          received = true;
+          this.#activity();
+        },
       });
     } catch {
       // A reset connection ends the stream like a close does.
     }
     if (this.#abort === abort) {
       this.#abort = null;
-      this.#onDropped();
+      if (received) {
+        this.#onDropped();
+      } else {
+        this.#onOpenFailed();
+      }
     }
   }
 
@@ -223,7 +231,6 @@ export class JobConnection {
 
   #onOpened() {
     this.#attempt = 0;
-    this.#openFailures = 0;
     this.#activity();
     this.#setState('live');
     this.#startWatchdog();
@@ -242,8 +249,9 @@ export class JobConnection {
     this.#retryIn(backoffDelay(this.#attempt + 1), 'dropped');
   }
 
-  /** A connection could not be opened: ask over plain HTTP whether the gateway, or the transport, is the problem. */
+  /** A connection could not be opened, or closed before anything arrived: ask over plain HTTP whether the gateway, or the transport, is the problem. */
   async #onOpenFailed() {
+    this.#stopWatchdog();
     if (this.#stopped) {
       return;
     }
@@ -315,6 +323,8 @@ export class JobConnection {
 
   #activity() {
     this.#lastActivity = Date.now();
+    this.#openFailures = 0;
+    this.#stale = 0;
   }
 
   #startWatchdog() {
