@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Security.Cryptography;
+using System.Text.Json;
 using System.Text;
 using Delineate.Abstractions;
 using Delineate.Gateway.Hosting;
@@ -87,20 +88,10 @@ public static class DownloadApi
 
     public static async Task<IResult> InitiateAsync(HttpContext context, IClusterClient cluster, IOptions<GatewayOptions> options, TimeProvider time)
     {
-        var (document, problem) = await JsonBody.ReadAsync(context);
-        if (document is null)
-        {
-            return problem!;
-        }
-        IReadOnlyList<int>? fileIds;
-        Dictionary<string, string[]> errors;
-        using (document)
-        {
-            (fileIds, errors) = InitiateRequestParser.Parse(document.RootElement);
-        }
+        var (fileIds, problem) = await ReadBodyAsync(context, InitiateRequestParser.Parse);
         if (fileIds is null)
         {
-            return TypedResults.ValidationProblem(errors, title: "Invalid request");
+            return problem!;
         }
         var idempotencyKey = context.Request.Headers[IdempotencyHeader].ToString();
         if (idempotencyKey.Length > 0 && !IsSaneKey(idempotencyKey))
@@ -248,20 +239,10 @@ public static class DownloadApi
 
     public static async Task<IResult> CheckAsync(HttpContext context, IFileSource source, string? sentry_test)
     {
-        var (document, problem) = await JsonBody.ReadAsync(context);
-        if (document is null)
-        {
-            return problem!;
-        }
-        int? fileId;
-        Dictionary<string, string[]> errors;
-        using (document)
-        {
-            (fileId, errors) = InitiateRequestParser.ParseSingle(document.RootElement);
-        }
+        var (fileId, problem) = await ReadFileIdAsync(context);
         if (fileId is not { } id)
         {
-            return TypedResults.ValidationProblem(errors, title: "Invalid request");
+            return problem!;
         }
         if (string.Equals(sentry_test, "true", StringComparison.OrdinalIgnoreCase))
         {
@@ -284,20 +265,10 @@ public static class DownloadApi
     public static async Task<IResult> StartAsync(HttpContext context, IClusterClient cluster, IOptions<GatewayOptions> options, TimeProvider time)
     {
         var started = time.GetTimestamp();
-        var (document, problem) = await JsonBody.ReadAsync(context);
-        if (document is null)
-        {
-            return problem!;
-        }
-        int? fileId;
-        Dictionary<string, string[]> errors;
-        using (document)
-        {
-            (fileId, errors) = InitiateRequestParser.ParseSingle(document.RootElement);
-        }
+        var (fileId, problem) = await ReadFileIdAsync(context);
         if (fileId is not { } id)
         {
-            return TypedResults.ValidationProblem(errors, title: "Invalid request");
+            return problem!;
         }
         var request = new InitiateJobRequest { FileIds = [id], Owner = Owner.Of(context), TraceParent = Activity.Current?.Id };
         var snapshot = await JobCreation.CreateAsync(cluster, JobIds.New(), request, options.Value.MaxActiveJobsPerOwner, time);
@@ -329,6 +300,32 @@ public static class DownloadApi
             file.Size,
             (long)time.GetElapsedTime(started).TotalMilliseconds,
             ready ? "Download ready" : file.Status == FileStatus.Missing ? "File not found" : file.Error ?? "Download failed"));
+    }
+
+    private static async Task<(int? FileId, IResult? Problem)> ReadFileIdAsync(HttpContext context)
+    {
+        var (fileId, problem) = await ReadBodyAsync(context, root =>
+        {
+            var (id, errors) = InitiateRequestParser.ParseSingle(root);
+            return (id is { } value ? new[] { value } : null, errors);
+        });
+        return (fileId?[0], problem);
+    }
+
+    /// <summary>Reads and validates a JSON body; the problem to answer when it is not acceptable.</summary>
+    private static async Task<(T? Value, IResult? Problem)> ReadBodyAsync<T>(
+        HttpContext context, Func<JsonElement, (T? Value, Dictionary<string, string[]> Errors)> parse) where T : class
+    {
+        var (document, problem) = await JsonBody.ReadAsync(context);
+        if (document is null)
+        {
+            return (null, problem);
+        }
+        using (document)
+        {
+            var (value, errors) = parse(document.RootElement);
+            return value is null ? (null, TypedResults.ValidationProblem(errors, title: "Invalid request")) : (value, null);
+        }
     }
 
     /// <summary>The caller's job, or the problem to answer: 400 for a malformed id, 404 for unknown or not yours.</summary>

@@ -231,7 +231,7 @@ export class JobConnection {
 
   #onOpened() {
     this.#attempt = 0;
-    this.#activity();
+    this.#lastActivity = Date.now();
     this.#setState('live');
     this.#startWatchdog();
   }
@@ -321,6 +321,7 @@ export class JobConnection {
     this.#timer = setTimeout(() => this.#connect(), delayMs);
   }
 
+  /** Something arrived: the connection works, so earlier failures of this transport are forgiven. */
   #activity() {
     this.#lastActivity = Date.now();
     this.#openFailures = 0;
@@ -355,7 +356,8 @@ export class JobConnection {
         return;
       }
       if (status.seq <= this.#job.seq && !isTerminalStatus(status.status)) {
-        this.#activity();
+        // Quiet because nothing happened, not because the connection is stale.
+        this.#lastActivity = Date.now();
         return;
       }
     }
