@@ -184,8 +184,43 @@ public sealed class ApiContractTests(SharedGatewayFixture fixture, ITestOutputHe
         Assert.Equal(new Uri(Host.BaseAddress, done.Field("result").String("archiveUrl")), location);
         using var archive = await client.GetAsync(location);
         Assert.Equal(HttpStatusCode.OK, archive.StatusCode);
+        Assert.EndsWith(".zip", archive.Content.Headers.ContentDisposition?.FileNameStar ?? archive.Content.Headers.ContentDisposition?.FileName?.Trim('"') ?? "", StringComparison.Ordinal);
         var entries = ZipContents.Read(await archive.Content.ReadAsByteArrayAsync());
         Assert.Equal(["70000.zip", "70007.zip"], entries.Keys.Order(StringComparer.Ordinal).ToArray());
+    }
+
+    [Fact]
+    public async Task A_blob_link_with_a_bad_or_expired_signature_is_a_403_problem()
+    {
+        var client = Host.Client(TestData.NewOwner("blobs"));
+        var jobId = await client.StartJobAsync([70000]);
+        var done = await client.WaitForTerminalAsync(jobId, JobTimeout, Host.Tail);
+        var archiveUrl = new Uri(Host.BaseAddress, done.Field("result").String("archiveUrl"));
+        var fileUrl = new Uri(Host.BaseAddress, done.Array("files")[0].String("url"));
+        output.WriteLine(archiveUrl.ToString());
+        foreach (var url in new[] { archiveUrl, fileUrl })
+        {
+            using (var good = await client.GetAsync(url))
+            {
+                Assert.True(good.StatusCode == HttpStatusCode.OK, $"{url} answered {(int)good.StatusCode}");
+            }
+
+            var query = System.Web.HttpUtility.ParseQueryString(url.Query);
+            var tampered = new[]
+            {
+                Rebuild(url, query, "sig", Flip(query["sig"]!)),
+                Rebuild(url, query, "sig", null),
+                Rebuild(url, query, "expires", "1"),
+                Rebuild(url, query, "expires", (long.Parse(query["expires"]!, System.Globalization.CultureInfo.InvariantCulture) + 3600).ToString(System.Globalization.CultureInfo.InvariantCulture)),
+                Rebuild(url, query, "name", "other.zip"),
+                new Uri(url.ToString().Replace("70000.zip", "70007.zip", StringComparison.Ordinal).Replace(jobId, Guid.CreateVersion7().ToString(), StringComparison.OrdinalIgnoreCase)),
+            };
+            foreach (var bad in tampered)
+            {
+                using var response = await client.GetAsync(bad);
+                await ProblemAssert.IsProblemAsync(response, HttpStatusCode.Forbidden, bad.PathAndQuery);
+            }
+        }
     }
 
     [Fact]
@@ -468,6 +503,19 @@ public sealed class ApiContractTests(SharedGatewayFixture fixture, ITestOutputHe
         Assert.Contains("content-type", allowedHeaders, StringComparison.OrdinalIgnoreCase);
         Assert.Contains("idempotency-key", allowedHeaders, StringComparison.OrdinalIgnoreCase);
     }
+
+    private static Uri Rebuild(Uri url, System.Collections.Specialized.NameValueCollection query, string name, string? value)
+    {
+        var pairs = query.AllKeys.Where(k => k is not null && k != name).Select(k => $"{k}={Uri.EscapeDataString(query[k]!)}").ToList();
+        if (value is not null)
+        {
+            pairs.Add($"{name}={Uri.EscapeDataString(value)}");
+        }
+
+        return new UriBuilder(url) { Query = string.Join('&', pairs) }.Uri;
+    }
+
+    private static string Flip(string signature) => (signature[0] == '0' ? "1" : "0") + signature[1..];
 
     private static IEnumerable<(HttpMethod Method, string Path)> JobEndpoints(string jobId) =>
     [

@@ -4,9 +4,11 @@ using System.Net;
 namespace Delineate.Api.Tests;
 
 /// <summary>The old service's calls, kept: <c>/v1/download/start</c> (synchronous up to REQUEST_TIMEOUT_MS) and <c>/v1/download/check</c>.</summary>
-public sealed class LegacyEndpointTests(LegacyEndpointTests.Fixture fixture, ITestOutputHelper output) : IClassFixture<LegacyEndpointTests.Fixture>
+[Collection(SlowFilesGatewayCollection.Name)]
+public sealed class LegacyEndpointTests(LegacyEndpointTests.Fixture fixture, SlowFilesGatewayFixture slow, ITestOutputHelper output)
+    : IClassFixture<LegacyEndpointTests.Fixture>
 {
-    private const int SlowRequestTimeoutMs = 1500;
+    private const int SlowRequestTimeoutMs = SlowFilesGatewayFixture.RequestTimeoutMs;
 
     [Fact]
     public async Task Start_of_a_fast_file_answers_200_in_the_old_shape()
@@ -48,7 +50,7 @@ public sealed class LegacyEndpointTests(LegacyEndpointTests.Fixture fixture, ITe
     [Fact]
     public async Task Start_of_a_slow_file_answers_202_with_the_job_urls_within_the_request_timeout()
     {
-        var client = fixture.Slow.Client(TestData.NewOwner("start-slow"));
+        var client = slow.Host.Client(TestData.NewOwner("start-slow"));
         var clock = Stopwatch.StartNew();
         using var response = await client.PostJsonAsync("/v1/download/start", """{"file_id":70000}""");
         var elapsed = clock.Elapsed;
@@ -66,7 +68,7 @@ public sealed class LegacyEndpointTests(LegacyEndpointTests.Fixture fixture, ITe
         Assert.EndsWith($"/v1/download/events/{jobId}", body.String("eventsUrl"), StringComparison.OrdinalIgnoreCase);
         Assert.NotNull(response.Headers.Location);
 
-        var done = await client.WaitForTerminalAsync(jobId, TimeSpan.FromSeconds(60), fixture.Slow.Tail);
+        var done = await client.WaitForTerminalAsync(jobId, TimeSpan.FromSeconds(60), slow.Host.Tail);
         Assert.Equal("completed", done.String("status"));
     }
 
@@ -110,44 +112,24 @@ public sealed class LegacyEndpointTests(LegacyEndpointTests.Fixture fixture, ITe
         Assert.Equal(checkBody.Long("size"), startBody.Long("size"));
     }
 
-    /// <summary>A gateway without per-file delays, and one whose files take longer than its request timeout.</summary>
+    /// <summary>A gateway without per-file delays.</summary>
     public sealed class Fixture : IAsyncLifetime
     {
         private GatewayHost? _fast;
-        private GatewayHost? _slow;
 
         public GatewayHost Fast => _fast!;
 
-        public GatewayHost Slow => _slow!;
-
-        public async Task InitializeAsync()
+        public async Task InitializeAsync() => _fast = await GatewayHost.StartEmbeddedAsync("api-start-fast", new Dictionary<string, string?>
         {
-            var fast = GatewayHost.StartEmbeddedAsync("api-start-fast", new Dictionary<string, string?>
-            {
-                ["DOWNLOAD_DELAY_ENABLED"] = "false",
-                ["REQUEST_TIMEOUT_MS"] = "10000",
-            });
-            var slow = GatewayHost.StartEmbeddedAsync("api-start-slow", new Dictionary<string, string?>
-            {
-                ["DOWNLOAD_DELAY_ENABLED"] = "true",
-                ["DOWNLOAD_DELAY_MIN_MS"] = "4000",
-                ["DOWNLOAD_DELAY_MAX_MS"] = "5000",
-                ["REQUEST_TIMEOUT_MS"] = SlowRequestTimeoutMs.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            });
-            _fast = await fast;
-            _slow = await slow;
-        }
+            ["DOWNLOAD_DELAY_ENABLED"] = "false",
+            ["REQUEST_TIMEOUT_MS"] = "10000",
+        });
 
         public async Task DisposeAsync()
         {
             if (_fast is not null)
             {
                 await _fast.DisposeAsync();
-            }
-
-            if (_slow is not null)
-            {
-                await _slow.DisposeAsync();
             }
         }
     }

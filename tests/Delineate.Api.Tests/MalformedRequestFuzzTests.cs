@@ -64,6 +64,7 @@ public sealed class MalformedRequestFuzzTests(ITestOutputHelper output) : IAsync
         }
 
         var failures = new ConcurrentQueue<string>();
+        var protocolRejections = new ConcurrentQueue<string>();
         var statuses = new ConcurrentDictionary<int, int>();
         var next = -1;
         var clock = Stopwatch.StartNew();
@@ -75,7 +76,11 @@ public sealed class MalformedRequestFuzzTests(ITestOutputHelper output) : IAsync
             {
                 var outcome = await SendAsync(client, requests[index]);
                 statuses.AddOrUpdate(outcome.Status, 1, (_, n) => n + 1);
-                if (outcome.Failure is not null)
+                if (outcome.ProtocolRejection)
+                {
+                    protocolRejections.Enqueue($"#{index} {requests[index].Description}");
+                }
+                else if (outcome.Failure is not null)
                 {
                     failures.Enqueue($"#{index} {requests[index].Description}\n    -> {outcome.Failure}");
                 }
@@ -84,6 +89,7 @@ public sealed class MalformedRequestFuzzTests(ITestOutputHelper output) : IAsync
 
         output.WriteLine($"{RequestCount} requests in {clock.Elapsed.TotalSeconds:F1} s with {Workers} clients; statuses: " +
             string.Join(", ", statuses.OrderBy(p => p.Key).Select(p => $"{(p.Key == 0 ? "no answer" : p.Key.ToString(System.Globalization.CultureInfo.InvariantCulture))}: {p.Value}")));
+        output.WriteLine($"{protocolRejections.Count} requests with a NUL (%00) in the path were rejected by Kestrel itself (empty 400, before the application)");
         foreach (var failure in failures.Take(40))
         {
             output.WriteLine(failure);
@@ -111,7 +117,7 @@ public sealed class MalformedRequestFuzzTests(ITestOutputHelper output) : IAsync
         Timeout = Timeout.InfiniteTimeSpan,
     };
 
-    private async Task<(int Status, string? Failure)> SendAsync(HttpClient client, GeneratedRequest generated)
+    private async Task<(int Status, string? Failure, bool ProtocolRejection)> SendAsync(HttpClient client, GeneratedRequest generated)
     {
         // Sent exactly as generated: no dot-segment removal, no re-escaping.
         var uri = new Uri(
@@ -141,18 +147,23 @@ public sealed class MalformedRequestFuzzTests(ITestOutputHelper output) : IAsync
             var body = await response.Content.ReadAsStringAsync(deadline.Token);
             if (status >= 500)
             {
-                return (status, $"{status} {Snippet(body)}");
+                return (status, $"{status} {Snippet(body)}", false);
             }
 
             if (status < 400 || generated.Method == "HEAD")
             {
-                return (status, null);
+                return (status, null, false);
+            }
+
+            if (IsKestrelRejectionOfNul(generated, response, body))
+            {
+                return (status, null, true);
             }
 
             var mediaType = response.Content.Headers.ContentType?.MediaType;
             if (mediaType != ProblemAssert.MediaType)
             {
-                return (status, $"{status} with Content-Type '{mediaType}' (Content-Length {response.Content.Headers.ContentLength}, Connection: {response.Headers.Connection}) {Snippet(body)}");
+                return (status, $"{status} with Content-Type '{mediaType}' (Content-Length {response.Content.Headers.ContentLength}, Connection: {response.Headers.Connection}) {Snippet(body)}", false);
             }
 
             try
@@ -161,25 +172,37 @@ public sealed class MalformedRequestFuzzTests(ITestOutputHelper output) : IAsync
                 var root = document.RootElement;
                 if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("status", out var problemStatus) || problemStatus.ValueKind != JsonValueKind.Number || problemStatus.GetInt32() != status)
                 {
-                    return (status, $"{status}: the problem's status member does not say {status}: {Snippet(body)}");
+                    return (status, $"{status}: the problem's status member does not say {status}: {Snippet(body)}", false);
                 }
             }
             catch (JsonException ex)
             {
-                return (status, $"{status}: the problem body is not JSON ({ex.Message}): {Snippet(body)}");
+                return (status, $"{status}: the problem body is not JSON ({ex.Message}): {Snippet(body)}", false);
             }
 
-            return (status, null);
+            return (status, null, false);
         }
         catch (OperationCanceledException) when (deadline.IsCancellationRequested)
         {
-            return (0, $"no complete answer within {RequestTimeout.TotalSeconds:F0} s");
+            return (0, $"no complete answer within {RequestTimeout.TotalSeconds:F0} s", false);
         }
         catch (HttpRequestException ex)
         {
-            return (0, $"the connection failed: {ex.Message}");
+            return (0, $"the connection failed: {ex.Message}", false);
         }
     }
+
+    /// <summary>
+    /// Kestrel refuses a request whose path decodes to a NUL before any middleware runs: an empty
+    /// 400 that closes the connection, which the application cannot turn into a problem. Only that
+    /// exact case is set apart (and counted); any other bare 400 still fails the test.
+    /// </summary>
+    private static bool IsKestrelRejectionOfNul(GeneratedRequest request, HttpResponseMessage response, string body) =>
+        response.StatusCode == HttpStatusCode.BadRequest &&
+        body.Length == 0 &&
+        response.Headers.ConnectionClose == true &&
+        !response.Headers.Contains("X-Request-ID") &&
+        request.PathAndQuery.Split('?')[0].Contains("%00", StringComparison.Ordinal);
 
     private static string Snippet(string text) => text.Length <= 300 ? text : text[..300] + "…";
 }

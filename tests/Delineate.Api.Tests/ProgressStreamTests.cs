@@ -170,6 +170,62 @@ public sealed class ProgressStreamTests(SharedGatewayFixture fixture, ITestOutpu
         Assert.Equal(WebSocketCloseStatus.NormalClosure, socket.CloseStatus);
     }
 
+    [Fact]
+    public async Task Resuming_after_a_seq_the_job_never_reached_is_refused_or_still_ends_with_the_terminal_event()
+    {
+        var client = Host.Client(TestData.NewOwner("future-after"));
+        var jobId = await client.StartJobAsync(LongJob);
+        await client.WaitForStatusAsync(jobId, s => s.Long("filesDone") >= 1, JobTimeout, "a file done", Host.Tail);
+        const string Future = "1000000";
+
+        // The job takes about four seconds: twenty is plenty for its end to reach the client.
+        var endTimeout = TimeSpan.FromSeconds(20);
+
+        using (var request = new HttpRequestMessage(HttpMethod.Get, $"/v1/download/events/{jobId}"))
+        {
+            request.Headers.Add("Last-Event-ID", Future);
+            using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+            if (response.StatusCode != System.Net.HttpStatusCode.BadRequest)
+            {
+                Assert.Equal(System.Net.HttpStatusCode.OK, response.StatusCode);
+                var text = await ReadAllWithin(response, endTimeout);
+                output.WriteLine(text);
+                Assert.True(
+                    text.Contains("event: completed", StringComparison.Ordinal),
+                    $"SSE resumed with Last-Event-ID {Future} ended without the terminal event:\n{text}");
+            }
+        }
+
+        var handshake = await EventSocket.HandshakeStatusAsync(Host.BaseAddress, jobId, EventSocket.HeadersOf(client));
+        if (handshake == System.Net.HttpStatusCode.SwitchingProtocols)
+        {
+            await using var socket = await EventSocket.ConnectAsync(client, jobId, $"after={Future}");
+            var events = await socket.ReadUntilClosedAsync(endTimeout);
+            Assert.True(events.Count > 0 && events[^1].IsTerminal, $"the WebSocket resumed after {Future} ended without the terminal event\n{socket.Transcript}");
+        }
+    }
+
+    /// <summary>Reads a streamed body to its end; a <see cref="TimeoutException"/> names what had arrived when the deadline passed.</summary>
+    private static async Task<string> ReadAllWithin(HttpResponseMessage response, TimeSpan timeout)
+    {
+        using var deadline = new CancellationTokenSource(timeout);
+        var received = new System.Text.StringBuilder();
+        using var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
+        try
+        {
+            while (await reader.ReadLineAsync(deadline.Token) is { } line)
+            {
+                received.AppendLine(line);
+            }
+        }
+        catch (OperationCanceledException) when (deadline.IsCancellationRequested)
+        {
+            throw new TimeoutException($"The stream did not end within {timeout.TotalSeconds:F0} s although the job has finished. Received:\n{received}");
+        }
+
+        return received.ToString();
+    }
+
     [Theory]
     [InlineData("after=-1")]
     [InlineData("after=abc")]

@@ -47,6 +47,15 @@ public sealed class RateLimitTests(RateLimitTests.Fixture fixture, ITestOutputHe
             Assert.True(Guid.TryParse(Header(rejected, "X-Request-ID"), out _));
         }
 
+        // A browser must be able to read the 429: it carries the CORS headers too.
+        using (var fromBrowser = new HttpRequestMessage(HttpMethod.Get, "/v1/download/jobs"))
+        {
+            fromBrowser.Headers.Add("Origin", "http://example.com");
+            using var rejected = await client.SendAsync(fromBrowser);
+            Assert.Equal(HttpStatusCode.TooManyRequests, rejected.StatusCode);
+            Assert.True(Header(rejected, "Access-Control-Allow-Origin") is "*" or "http://example.com", $"the 429 lacks Access-Control-Allow-Origin: {rejected.Headers}");
+        }
+
         var other = fixture.LongWindow.Client(TestData.NewOwner("other"), IPAddress.Parse("127.0.0.22"));
         using var unaffected = await other.GetAsync("/v1/download/jobs");
         Assert.Equal(HttpStatusCode.OK, unaffected.StatusCode);

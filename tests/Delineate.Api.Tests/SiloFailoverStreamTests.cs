@@ -103,6 +103,30 @@ public sealed class SiloFailoverStreamTests(ITestOutputHelper output) : IAsyncLi
                 Assert.Equal("completed", status.String("status"));
                 Assert.Equal(30, status.Field("result").Long("successCount"));
             }
+
+            // With no silo left, the gateway answers 503 problems with Retry-After: never a 500, never a hang.
+            var survivor = Cluster.Silos.Single(s => s != victim);
+            survivor.Kill();
+            var quick = Cluster.Gateways[0].Client(TestData.NewOwner("no-silo"), timeout: TimeSpan.FromSeconds(40));
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            foreach (var (method, path) in new[] { ("GET", $"/v1/download/status/{jobs[0]}"), ("POST", "/v1/download/initiate"), ("GET", "/v1/download/jobs") })
+            {
+                using var request = new HttpRequestMessage(new HttpMethod(method), path);
+                if (method == "POST")
+                {
+                    request.Content = new StringContent(TestData.InitiateBody([70000]), System.Text.Encoding.UTF8, "application/json");
+                }
+
+                var started = clock.Elapsed;
+                using var response = await quick.SendAsync(request);
+                output.WriteLine($"no silo: {method} {path} -> {(int)response.StatusCode} after {(clock.Elapsed - started).TotalSeconds:F1} s");
+                await ProblemAssert.IsProblemAsync(response, System.Net.HttpStatusCode.ServiceUnavailable, $"{method} {path} with every silo dead");
+                Assert.True(response.Headers.RetryAfter is not null, $"{method} {path}: the 503 has no Retry-After");
+            }
+
+            using var ready = await quick.GetAsync("/health/ready");
+            Assert.Equal(System.Net.HttpStatusCode.ServiceUnavailable, ready.StatusCode);
+            Assert.Equal("unhealthy", JsonElementExtensions.ParseJson(await ready.Content.ReadAsStringAsync()).String("status"));
         }
         finally
         {

@@ -52,6 +52,17 @@ public sealed class TwoGatewayTests(TwoGatewayTests.Fixture fixture, ITestOutput
         var entries = ZipContents.Read(await archive.Content.ReadAsByteArrayAsync());
         Assert.Equal(80, entries.Count);
 
+        // Each file's own link, as gateway B hands it out, serves that file.
+        foreach (var file in statusB.Array("files").Where(f => f.String("status") == "ready").Take(3))
+        {
+            var url = new Uri(Cluster.Gateways[1].BaseAddress, file.String("url"));
+            using var download = await viaB.GetAsync(url);
+            Assert.True(download.StatusCode == HttpStatusCode.OK, $"the url of file {file.Long("file_id")} ({url}) answered {(int)download.StatusCode}");
+            var bytes = await download.Content.ReadAsByteArrayAsync();
+            Assert.Equal(file.Long("size"), bytes.LongLength);
+            Assert.Equal(entries[$"{file.Long("file_id")}.zip"], bytes);
+        }
+
         // The job list is the same whichever gateway is asked.
         using var listB = await viaB.GetAsync("/v1/download/jobs");
         var jobs = JsonElementExtensions.ParseJson(await listB.Content.ReadAsStringAsync()).Array("jobs");

@@ -19,8 +19,11 @@ public sealed class ProgressPageTests(PageGatewayFixture fixture, ITestOutputHel
 
     private static readonly int[] AvailableIds = [70000, 70007, 70014, 70021, 70028, 70035, 70042, 70049];
 
+    /// <summary><paramref name="count"/> files that exist, from <paramref name="first"/> (a multiple of 7) on.</summary>
+    private static string AvailableFileIds(int first, int count) => string.Join(' ', Enumerable.Range(0, count).Select(i => first + (7 * i)));
+
     /// <summary>Long enough (60 files, 4 at a time, 0.3–1.5 s each) to be still running when cancelled.</summary>
-    private static string LongJobIds(int first) => string.Join(' ', Enumerable.Range(0, 60).Select(i => first + (7 * i)));
+    private static string LongJobIds(int first) => AvailableFileIds(first, 60);
 
     [Fact]
     public async Task Page_loads_under_the_gateways_CSP_without_console_errors_or_failed_requests()
@@ -101,6 +104,50 @@ public sealed class ProgressPageTests(PageGatewayFixture fixture, ITestOutputHel
     }
 
     [Fact]
+    public async Task With_WebSockets_cut_off_the_page_follows_the_job_over_Server_Sent_Events()
+    {
+        await using var browser = await ChromiumSession.StartAsync(fixture.Directory, "sse");
+        var page = await ProgressPage.OpenAsync(await browser.PageAsync(), fixture.Gateway.BaseAddress);
+        await page.SetUserAsync("browser-sse");
+        // As a proxy that accepts the upgrade and closes at once.
+        await page.Page.RouteWebSocketAsync(new Regex("/v1/download/subscribe/"), socket => _ = socket.CloseAsync(new() { Code = 1011, Reason = "cut off by the test" }));
+
+        var jobId = await page.StartJobAsync(AvailableFileIds(72002, 20));
+        await page.WaitForStatusAsync(jobId, "completed", JobTimeout);
+
+        var connections = await page.Probe.ConnectionStatesAsync();
+        Assert.True(
+            connections.Any(c => c.State == "live" && c.Transport == "sse") && !connections.Any(c => c.State == "live" && c.Transport == "polling"),
+            $"expected the page to fall back to SSE (and no further); indicator states: {string.Join(", ", connections.Select(c => $"{c.State}/{c.Transport}"))}");
+        var renders = await page.Probe.RendersAsync(jobId);
+        ProgressAssert.NeverWentBack(renders);
+        Assert.Equal(100, renders[^1].Progress);
+        await Assertions.Expect(page.DownloadButton(jobId)).ToBeVisibleAsync();
+    }
+
+    [Fact]
+    public async Task With_WebSockets_and_event_streams_cut_off_the_page_polls_the_job_to_completion()
+    {
+        await using var browser = await ChromiumSession.StartAsync(fixture.Directory, "polling");
+        var page = await ProgressPage.OpenAsync(await browser.PageAsync(), fixture.Gateway.BaseAddress);
+        await page.SetUserAsync("browser-polling");
+        await page.Page.RouteWebSocketAsync(new Regex("/v1/download/subscribe/"), socket => _ = socket.CloseAsync(new() { Code = 1011, Reason = "cut off by the test" }));
+        await page.Page.RouteAsync(new Regex("/v1/download/events/"), route => route.AbortAsync("connectionreset"));
+
+        var jobId = await page.StartJobAsync(AvailableFileIds(73003, 20));
+        await page.WaitForStatusAsync(jobId, "completed", JobTimeout);
+
+        var connections = await page.Probe.ConnectionStatesAsync();
+        Assert.True(
+            connections.Any(c => c.State == "live" && c.Transport == "polling"),
+            $"expected the page to fall back to polling; indicator states: {string.Join(", ", connections.Select(c => $"{c.State}/{c.Transport}"))}");
+        var renders = await page.Probe.RendersAsync(jobId);
+        ProgressAssert.NeverWentBack(renders);
+        Assert.Equal(100, renders[^1].Progress);
+        await Assertions.Expect(page.DownloadButton(jobId)).ToBeVisibleAsync();
+    }
+
+    [Fact]
     public async Task A_running_job_cancelled_from_the_keyboard_is_shown_cancelled()
     {
         await using var browser = await ChromiumSession.StartAsync(fixture.Directory, "cancel");
@@ -109,7 +156,7 @@ public sealed class ProgressPageTests(PageGatewayFixture fixture, ITestOutputHel
 
         // Keyboard only: into the field, type, Tab to the button, Enter.
         await page.FileIds.FocusAsync();
-        await page.Page.Keyboard.TypeAsync(LongJobIds(71000));
+        await page.Page.Keyboard.TypeAsync(LongJobIds(71001));
         await page.Page.Keyboard.PressAsync("Tab");
         Assert.Equal("start-button", await page.Page.EvaluateAsync<string>("() => document.activeElement.id"));
         var response = await page.Page.RunAndWaitForResponseAsync(
@@ -200,7 +247,7 @@ public sealed class ProgressPageTests(PageGatewayFixture fixture, ITestOutputHel
         await using var browser = await ChromiumSession.StartAsync(fixture.Directory, "cap");
         var page = await ProgressPage.OpenAsync(await browser.PageAsync(), fixture.Gateway.BaseAddress);
         await page.SetUserAsync("browser-cap");
-        var first = await page.StartJobAsync(LongJobIds(75000));
+        var first = await page.StartJobAsync(LongJobIds(75005));
 
         var response = await page.SubmitAsync("70000");
         Assert.Equal(429, response.Status);

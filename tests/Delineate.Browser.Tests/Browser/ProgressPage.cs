@@ -31,7 +31,9 @@ public sealed class ProgressPage
     {
         var probe = await PageProbe.AttachAsync(page);
         var progressPage = new ProgressPage(probe, gateway);
-        await page.GotoAsync(new Uri(gateway, "/ui/").ToString(), new() { WaitUntil = WaitUntilState.Load });
+        var url = new Uri(gateway, "/ui/");
+        var response = await page.GotoAsync(url.ToString(), new() { WaitUntil = WaitUntilState.Load });
+        Assert.True(response?.Status == 200, $"GET {url} answered {response?.Status.ToString() ?? "nothing"}: the gateway does not serve the page.");
         await Assertions.Expect(page.Locator("#jobs-message")).Not.ToBeEmptyAsync(new() { Timeout = 15_000 });
         return progressPage;
     }
@@ -44,6 +46,16 @@ public sealed class ProgressPage
         await Page.GetByRole(AriaRole.Button, new() { Name = "Save" }).ClickAsync();
         await Assertions.Expect(Page.Locator("#owner-saved")).ToContainTextAsync(userId);
         await Assertions.Expect(Page.Locator("#jobs-message")).Not.ToBeEmptyAsync(new() { Timeout = 15_000 });
+    }
+
+    /// <summary>Saves an API key under "Who you are"; the page then sends it as X-API-Key.</summary>
+    public async Task SetApiKeyAsync(string apiKey)
+    {
+        await Page.GetByRole(AriaRole.Radio, new() { Name = "API key" }).CheckAsync();
+        await Assertions.Expect(Page.Locator("#owner-value-label")).ToHaveTextAsync("API key");
+        await Page.Locator("#owner-value").FillAsync(apiKey);
+        await Page.GetByRole(AriaRole.Button, new() { Name = "Save" }).ClickAsync();
+        await Assertions.Expect(Page.Locator("#owner-saved")).ToContainTextAsync("your API key");
     }
 
     /// <summary>Types ids and presses Start; returns the initiate answer the page got (any status).</summary>

@@ -168,8 +168,17 @@ public sealed class FaultyS3Proxy : IAsyncDisposable
         public Func<HttpRequest, bool> Match { get; } = match;
         public int StatusCode { get; } = statusCode;
         public int Remaining => Volatile.Read(ref _remaining);
-        public int Used => Times - Remaining;
+        public int Used => Volatile.Read(ref _used);
 
-        internal void Use() => Interlocked.Decrement(ref _remaining);
+        private int _used;
+
+        internal void Use()
+        {
+            Interlocked.Decrement(ref _remaining);
+            Interlocked.Increment(ref _used);
+        }
+
+        /// <summary>Ends the fault: no more requests are refused by this rule.</summary>
+        public void Cancel() => Interlocked.Exchange(ref _remaining, 0);
     }
 }

@@ -75,8 +75,13 @@ public sealed class FaultInjector(DrillCluster cluster, Random random, Action<st
             await start();
             return new FaultRecord
             {
-                Kind = fault.Kind, Target = target, Began = began, Recovered = DateTimeOffset.UtcNow, AtSecond = Second(began, loadStart),
-                UnfinishedJobsAtStart = unfinished, Detail = detail,
+                Kind = fault.Kind,
+                Target = target,
+                Began = began,
+                Recovered = DateTimeOffset.UtcNow,
+                AtSecond = Second(began, loadStart),
+                UnfinishedJobsAtStart = unfinished,
+                Detail = detail,
             };
         }
         catch (Exception ex)
@@ -99,7 +104,11 @@ public sealed class FaultInjector(DrillCluster cluster, Random random, Action<st
         {
             return new FaultRecord
             {
-                Kind = fault.Kind, Target = "-", Began = began, AtSecond = Second(began, loadStart), UnfinishedJobsAtStart = unfinished,
+                Kind = fault.Kind,
+                Target = "-",
+                Began = began,
+                AtSecond = Second(began, loadStart),
+                UnfinishedJobsAtStart = unfinished,
                 Error = $"skipped: not two processes of the kind up within {WaitForSpareProcess.TotalSeconds:F0} s",
             };
         }
@@ -129,8 +138,15 @@ public sealed class FaultInjector(DrillCluster cluster, Random random, Action<st
             await cluster.StartServiceAsync(slot);
             return new FaultRecord
             {
-                Kind = fault.Kind, Target = slot.Name, Began = began, Recovered = DateTimeOffset.UtcNow, AtSecond = Second(began, loadStart),
-                UnfinishedJobsAtStart = unfinished, ExitedGracefully = graceful, SecondsToExit = took, ExitCode = exitCode,
+                Kind = fault.Kind,
+                Target = slot.Name,
+                Began = began,
+                Recovered = DateTimeOffset.UtcNow,
+                AtSecond = Second(began, loadStart),
+                UnfinishedJobsAtStart = unfinished,
+                ExitedGracefully = graceful,
+                SecondsToExit = took,
+                ExitCode = exitCode,
                 Detail = $"{(graceful is null ? "SIGKILL" : "SIGTERM")} pid {pid}; restarted as pid {slot.Current?.Process.Pid}",
             };
         }
@@ -184,7 +200,11 @@ public sealed class FaultInjector(DrillCluster cluster, Random random, Action<st
 
     private static FaultRecord Failed(ScheduledFault fault, string target, DateTimeOffset began, DateTimeOffset loadStart, int unfinished, Exception ex) => new()
     {
-        Kind = fault.Kind, Target = target, Began = began, AtSecond = Second(began, loadStart), UnfinishedJobsAtStart = unfinished,
+        Kind = fault.Kind,
+        Target = target,
+        Began = began,
+        AtSecond = Second(began, loadStart),
+        UnfinishedJobsAtStart = unfinished,
         Error = $"{ex.GetType().Name}: {ex.Message.Split('\n')[0]}",
     };
 }

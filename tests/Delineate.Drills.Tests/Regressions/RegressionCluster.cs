@@ -67,12 +67,15 @@ public sealed class RegressionCluster : IAsyncLifetime
             await Cluster.S3.StartAsync();
         }
 
-        foreach (var slot in Cluster.AllServices.Where(s => !s.IsUp))
+        await Task.WhenAll(Cluster.AllServices.Select(async slot =>
         {
-            await Cluster.StartServiceAsync(slot);
-        }
+            if (!slot.IsUp)
+            {
+                await Cluster.StartServiceAsync(slot);
+            }
 
-        await Task.WhenAll(Cluster.AllServices.Select(slot => Cluster.WaitUntilReadyAsync(slot, ReadyTimeout)));
+            await Cluster.WaitUntilReadyAsync(slot, ReadyTimeout);
+        }));
         output.WriteLine($"cluster ready: {string.Join(", ", Cluster.AllServices)}; logs in {Cluster.Directory.Path}");
     }
 

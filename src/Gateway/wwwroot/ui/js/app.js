@@ -214,12 +214,13 @@ function render(entry) {
   announcer.progress(entry.model.jobId, `Job ${shortId(entry.model.jobId)}`, entry.model, describeEnd);
 }
 
-/** Keeps the cards newest first, moving only those out of place (moving a node drops its focus). */
+/**
+ * Keeps the cards newest first, as the API lists them: job ids are time-ordered (version 7) GUIDs,
+ * so their text order is creation order, whatever this browser's clock says. Only cards out of
+ * place are moved (moving a node drops its focus).
+ */
 function placeCards() {
-  const ordered = [...jobs.values()].sort((a, b) => {
-    const byTime = String(b.model.createdAt ?? '').localeCompare(String(a.model.createdAt ?? ''));
-    return byTime !== 0 ? byTime : b.model.jobId.localeCompare(a.model.jobId);
-  });
+  const ordered = [...jobs.values()].sort((a, b) => b.model.jobId.localeCompare(a.model.jobId));
   let cursor = jobsList.firstElementChild;
   for (const entry of ordered) {
     const element = entry.card.element;

@@ -1,0 +1,111 @@
+namespace Delineate.Observability.Tests;
+
+/// <summary>
+/// Issue #4, Done-when 2: one initiate yields one trace holding the HTTP span, the grain call and
+/// the job's spans (run, each file fetch, bundle), and the spans written after the job resumed on
+/// another silo carry the same trace id. Spans are received over OTLP/HTTP by the test itself.
+/// </summary>
+[Collection(ObservedClusterCollection.Name)]
+public sealed class TraceTests(ObservedCluster cluster, ITestOutputHelper output)
+{
+    private const string InitiateSpan = "POST /v1/download/initiate";
+    private const string GrainCallSpan = "IDownloadJobGrain/Initiate";
+
+    [Fact]
+    public void One_initiate_yields_one_trace_that_carries_on_after_the_job_moves_to_another_silo()
+    {
+        var failover = cluster.Failover;
+        var job = failover.Job;
+        var spans = cluster.Otlp.Trace(failover.TraceId);
+        var dump = $"trace {failover.TraceId} ({spans.Count} spans; {failover.Victim.Name} = {failover.VictimInstanceId} killed, " +
+                   $"{failover.Survivor.Name} = {failover.SurvivorInstanceId} survived):\n  {string.Join("\n  ", spans)}" +
+                   $"{(cluster.Otlp.Errors.Count > 0 ? $"\nunreadable OTLP bodies: {string.Join("; ", cluster.Otlp.Errors)}" : "")}";
+        output.WriteLine(dump);
+        Assert.Equal(JobStatuses.Completed, job.Status);
+
+        // The HTTP server span of the initiate is the root; its trace id is the one the request's log line carries.
+        var http = spans.Where(s => s.Name == InitiateSpan && s.Kind == OtlpSpan.KindServer && s.ServiceName == "delineate-gateway").ToList();
+        Assert.True(http.Count == 1, $"expected one '{InitiateSpan}' server span from the gateway in the trace\n{dump}");
+        var root = http[0];
+        Assert.True(root.ParentSpanId.Length == 0, $"the initiate's HTTP span has a parent ({root.ParentSpanId}): the trace should start at the request\n{dump}");
+        var requestLine = ProcessLogLines.Read(cluster.Gateway.Process)
+            .FirstOrDefault(l => l.Field("request_id") == failover.RequestId && l.Message.StartsWith("HTTP POST /v1/download/initiate", StringComparison.Ordinal));
+        Assert.True(requestLine is not null, $"no request log line with request_id {failover.RequestId}");
+        Assert.Equal(failover.TraceId, requestLine!.Field("trace_id"));
+
+        // The grain call: client side in the gateway, server side in a silo, both under the HTTP span.
+        var grainCalls = spans.Where(s => s.Name == GrainCallSpan).ToList();
+        Assert.True(grainCalls.Any(s => s.ServiceName == "delineate-gateway" && s.Kind == OtlpSpan.KindClient),
+            $"no client-side '{GrainCallSpan}' span from the gateway in the trace\n{dump}");
+        Assert.True(grainCalls.Any(s => s.ServiceName == "delineate-silo" && s.Kind == OtlpSpan.KindServer),
+            $"no server-side '{GrainCallSpan}' span from a silo in the trace\n{dump}");
+        Assert.True(grainCalls.Any(s => s.Attributes.GetValueOrDefault("orleans.rpc.target_id") is string target && target.Contains(job.JobId.Replace("-", ""), StringComparison.OrdinalIgnoreCase)
+                || s.Attributes.Values.OfType<string>().Any(v => v.Contains(job.JobId, StringComparison.OrdinalIgnoreCase) || v.Contains(job.JobId.Replace("-", ""), StringComparison.OrdinalIgnoreCase))),
+            $"no '{GrainCallSpan}' span names the job's grain ({job.JobId})\n{dump}");
+
+        // job.run: the resumed run on the survivor is parented on the initiating request's span.
+        var runs = spans.Where(s => s.Name == "job.run").ToList();
+        var resumedRun = runs.Where(s => s.ServiceInstanceId == failover.SurvivorInstanceId).ToList();
+        Assert.True(resumedRun.Count == 1, $"expected one job.run span from the survivor {failover.Survivor.Name} in the trace\n{dump}");
+        Assert.Equal(job.JobId, resumedRun[0].Attributes.GetValueOrDefault("job.id"));
+        Assert.Equal(root.SpanId, resumedRun[0].ParentSpanId);
+
+        // The killed silo never ends its job.run (SIGKILL), so that span is never exported; the fetch
+        // spans it finished before the kill were, and they hang off that first run: a second run id.
+        var victimFetches = spans.Where(s => s.Name == "job.fetch" && s.ServiceInstanceId == failover.VictimInstanceId).ToList();
+        Assert.True(victimFetches.Count > 0, $"no job.fetch span from the killed silo {failover.Victim.Name} in the trace\n{dump}");
+        var firstRunIds = victimFetches.Select(s => s.ParentSpanId).Distinct().ToList();
+        Assert.True(firstRunIds.Count == 1 && firstRunIds[0] != resumedRun[0].SpanId && firstRunIds[0].Length > 0,
+            $"the killed silo's fetch spans should all hang off its own job.run (not the survivor's {resumedRun[0].SpanId}); parents: {string.Join(", ", firstRunIds)}\n{dump}");
+        var runsByInstance = runs.Select(r => r.ServiceInstanceId).Concat(victimFetches.Select(f => f.ServiceInstanceId)).Distinct().ToList();
+        Assert.True(runsByInstance.Count == 2, $"the job's spans should come from both silos; instances: {string.Join(", ", runsByInstance)}\n{dump}");
+
+        // job.fetch: every file of the job, on one silo or the other, in this trace.
+        var fetched = spans.Where(s => s.Name == "job.fetch")
+            .Select(s => s.Attributes.GetValueOrDefault("file.id"))
+            .Select(id => Convert.ToInt32(id, System.Globalization.CultureInfo.InvariantCulture))
+            .ToHashSet();
+        var notFetched = job.FileIds.Where(id => !fetched.Contains(id)).ToList();
+        Assert.True(notFetched.Count == 0, $"no job.fetch span in the trace for files {string.Join(", ", notFetched)}\n{dump}");
+        Assert.All(spans.Where(s => s.Name == "job.fetch"), s => Assert.Equal("Ready", s.Attributes.GetValueOrDefault("file.status")));
+        var survivorFetches = spans.Where(s => s.Name == "job.fetch" && s.ServiceInstanceId == failover.SurvivorInstanceId).ToList();
+        Assert.True(survivorFetches.Count > 0 && survivorFetches.All(s => s.ParentSpanId == resumedRun[0].SpanId),
+            $"the survivor's fetch spans should hang off its job.run {resumedRun[0].SpanId}\n{dump}");
+
+        // job.bundle: written by the survivor under its run.
+        var bundle = spans.Where(s => s.Name == "job.bundle").ToList();
+        Assert.True(bundle.Count == 1 && bundle[0].ServiceInstanceId == failover.SurvivorInstanceId && bundle[0].ParentSpanId == resumedRun[0].SpanId,
+            $"expected one job.bundle span from the survivor under its job.run\n{dump}");
+        Assert.True(bundle[0].Attributes.GetValueOrDefault("bundle.bytes") is long bytes && bytes > 0, $"job.bundle has no bundle.bytes\n{dump}");
+
+        // One trace: no span of this job anywhere else.
+        var elsewhere = cluster.Otlp.Spans
+            .Where(s => s.TraceId != failover.TraceId && Equals(s.Attributes.GetValueOrDefault("job.id"), job.JobId))
+            .ToList();
+        Assert.True(elsewhere.Count == 0, $"spans of job {job.JobId} in other traces:\n  {string.Join("\n  ", elsewhere)}");
+    }
+
+    [Fact]
+    public void Every_job_of_the_scenario_has_its_run_in_the_trace_of_its_initiate()
+    {
+        var problems = new List<string>();
+        foreach (var job in cluster.Jobs.Values)
+        {
+            var runs = cluster.Otlp.Spans.Where(s => s.Name == "job.run" && Equals(s.Attributes.GetValueOrDefault("job.id"), job.JobId)).ToList();
+            if (runs.Count == 0)
+            {
+                problems.Add($"{job.Role} {job.JobId}: no job.run span");
+                continue;
+            }
+            foreach (var run in runs)
+            {
+                var parent = cluster.Otlp.Spans.FirstOrDefault(s => s.SpanId == run.ParentSpanId);
+                if (parent is null || parent.Name != InitiateSpan || parent.TraceId != run.TraceId)
+                {
+                    problems.Add($"{job.Role} {job.JobId}: job.run {run.SpanId} is not under its initiate's HTTP span (parent {parent?.ToString() ?? run.ParentSpanId})");
+                }
+            }
+        }
+        Assert.True(problems.Count == 0, string.Join('\n', problems));
+    }
+}
