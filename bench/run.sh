@@ -12,7 +12,7 @@
 # folder under ${TMPDIR:-/tmp} (printed at the end); bench/results/ is gitignored.
 set -euo pipefail
 
-cd "$(dirname "${BASH_SOURCE[0]}")/.."
+cd "${BENCH_REPO_ROOT:-$(dirname "${BASH_SOURCE[0]}")/..}"  # BENCH_REPO_ROOT: when running a copy of this script
 ROOT="$(pwd)"
 MODE=full
 ONLY="P1,P2,P3,P4,P5,P6"
@@ -86,13 +86,17 @@ if [ ! -d "$PEER_DIR/node_modules/bullmq" ] || [ "$PEER_DIR/package-lock.json" -
     (cd "$PEER_DIR" && npm ci --no-audit --no-fund --loglevel=error >&2)
 fi
 
-SILO_DLL="$ROOT/src/Silo/bin/Release/net10.0/Delineate.Silo.dll"
-GATEWAY_DLL="$ROOT/src/Gateway/bin/Release/net10.0/Delineate.Gateway.dll"
+# DELINEATE_ROOT=DIR measures the service built from another checkout (before/after a change).
+SERVICE_ROOT="${DELINEATE_ROOT:-$ROOT}"
+SILO_DLL="$SERVICE_ROOT/src/Silo/bin/Release/net10.0/Delineate.Silo.dll"
+GATEWAY_DLL="$SERVICE_ROOT/src/Gateway/bin/Release/net10.0/Delineate.Gateway.dll"
 LOAD_DLL="$ROOT/bench/Delineate.Bench.Load/bin/Release/net10.0/Delineate.Bench.Load.dll"
 BASELINE_DLL="$ROOT/bench/Delineate.Bench.Baseline/bin/Release/net10.0/Delineate.Bench.Baseline.dll"
 LUA="$ROOT/bench/Delineate.Bench.Load/bin/Release/net10.0/initiate.lua"
 if [ "${NO_BUILD:-0}" != "1" ]; then
-    for project in src/Gateway bench/Delineate.Bench.Load bench/Delineate.Bench.Baseline; do
+    log "dotnet build src/Gateway -c Release (in $SERVICE_ROOT)"
+    dotnet build "$SERVICE_ROOT/src/Gateway" -c Release -nologo -v quiet -clp:ErrorsOnly >&2
+    for project in bench/Delineate.Bench.Load bench/Delineate.Bench.Baseline; do
         log "dotnet build $project -c Release"
         dotnet build "$ROOT/$project" -c Release -nologo -v quiet -clp:ErrorsOnly >&2
     done
@@ -201,7 +205,7 @@ start_ours() {
         local http_port silo_port gateway_port
         http_port="$(free_port)"; silo_port="$(free_port)"; gateway_port="$(free_port)"
         SILO_LOGS+=("$WORK/silo-$CLUSTER_SEQ-$i.log")
-        start "silo $i" "${SILO_LOGS[-1]}" env -C "$ROOT/src/Silo" "${env_all[@]}" ORLEANS_SILO_PORT="$silo_port" ORLEANS_GATEWAY_PORT="$gateway_port" \
+        start "silo $i" "${SILO_LOGS[-1]}" env -C "$SERVICE_ROOT/src/Silo" "${env_all[@]}" ORLEANS_SILO_PORT="$silo_port" ORLEANS_GATEWAY_PORT="$gateway_port" \
             dotnet "$SILO_DLL" --urls "http://127.0.0.1:$http_port"
         SILO_PIDS+=("$LAST_PID"); SILO_HTTP+=("$http_port")
     done
@@ -210,7 +214,7 @@ start_ours() {
     done
     local port
     port="$(free_port)"
-    start gateway "$WORK/gateway-$CLUSTER_SEQ.log" env -C "$ROOT/src/Gateway" "${env_all[@]}" DELINEATE_MODE=clustered \
+    start gateway "$WORK/gateway-$CLUSTER_SEQ.log" env -C "$SERVICE_ROOT/src/Gateway" "${env_all[@]}" DELINEATE_MODE=clustered \
         dotnet "$GATEWAY_DLL" --urls "http://127.0.0.1:$port"
     GATEWAY_PID=$LAST_PID
     GATEWAY_URL="http://127.0.0.1:$port"
@@ -401,9 +405,13 @@ cp "$RESULTS_JSONL" "$ROOT/bench/results/$MODE-$STAMP.jsonl"
 echo
 echo "load average: $LOAD_START at start, $LOAD_END at end ($(nproc) cores shared with whatever else runs)"
 echo "results: ${OUT#"$ROOT"/}; logs and raw output: $WORK"
+# One line per benchmark (tests/bench-smoke-checks.sh counts them): ok = it ran end to end on every side.
 for bench in P1 P2 P3 P4 P5 P6; do
     if wants "$bench"; then
-        if grep -q "\"bench\":\"$bench\"" "$RESULTS_JSONL"; then echo "bench $bench: ran"; else echo "bench $bench: no result"; fi
+        problems="$(printf '%s\n' "${FAILED_BENCHES[@]:-}" | grep "^$bench\b" | paste -sd ';' || true)"
+        if [ -n "$problems" ]; then echo "bench $bench: failed ($problems)"
+        elif grep -q "\"bench\":\"$bench\"" "$RESULTS_JSONL"; then echo "bench $bench: ok"
+        else echo "bench $bench: failed (no result)"; fi
     fi
 done
 if [ "${#FAILED_BENCHES[@]}" -gt 0 ]; then

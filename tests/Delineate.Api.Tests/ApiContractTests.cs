@@ -224,6 +224,43 @@ public sealed class ApiContractTests(SharedGatewayFixture fixture, ITestOutputHe
     }
 
     [Fact]
+    public async Task A_burst_of_concurrent_initiates_all_succeed_with_distinct_jobs()
+    {
+        var start = new TaskCompletionSource();
+        var requests = Enumerable.Range(0, 60).Select(async i =>
+        {
+            var client = Host.Client(TestData.NewOwner($"burst{i % 20}"));
+            await start.Task;
+            using var response = await client.PostJsonAsync("/v1/download/initiate", TestData.InitiateBody([70000 + (7 * i)]));
+            return ((int)response.StatusCode, await response.Content.ReadAsStringAsync());
+        }).ToList();
+        start.SetResult();
+        var answers = await Task.WhenAll(requests);
+        Assert.All(answers, a => Assert.True(a.Item1 == 202, $"{a.Item1}: {a.Item2}"));
+        Assert.Equal(60, answers.Select(a => JsonElementExtensions.ParseJson(a.Item2).String("jobId")).Distinct().Count());
+    }
+
+    [Fact]
+    public async Task Concurrent_cancels_of_one_job_cancel_it_once_and_never_fail()
+    {
+        var client = Host.Client(TestData.NewOwner("cancel-race"));
+        var jobId = await client.StartJobAsync(TestData.AvailableIds(200));
+        var start = new TaskCompletionSource();
+        var cancels = Enumerable.Range(0, 10).Select(async _ =>
+        {
+            await start.Task;
+            using var response = await client.DeleteAsync($"/v1/download/{jobId}");
+            return ((int)response.StatusCode, await response.Content.ReadAsStringAsync());
+        }).ToList();
+        start.SetResult();
+        var answers = await Task.WhenAll(cancels);
+        output.WriteLine(string.Join('\n', answers.Select(a => $"{a.Item1} {a.Item2}")));
+        Assert.All(answers, a => Assert.True(a.Item1 is 200 or 409, $"{a.Item1}: {a.Item2}"));
+        Assert.Contains(answers, a => a.Item1 == 200);
+        Assert.Equal("cancelled", (await client.StatusAsync(jobId)).String("status"));
+    }
+
+    [Fact]
     public async Task Cancel_stops_an_unfinished_job_and_a_finished_one_is_409()
     {
         var client = Host.Client(TestData.NewOwner("cancel"));

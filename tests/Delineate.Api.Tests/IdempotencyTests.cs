@@ -74,6 +74,41 @@ public sealed class IdempotencyTests(SharedGatewayFixture fixture, ITestOutputHe
         Assert.Equal(4, new[] { a, b, c, d }.Select(x => x.String("jobId")).Distinct().Count());
     }
 
+    [Fact]
+    public async Task Racing_requests_with_one_key_and_two_bodies_make_one_job_and_422s_never_a_409_or_500()
+    {
+        var owner = TestData.NewOwner("idem-mixed");
+        var key = Guid.NewGuid().ToString();
+        var start = new TaskCompletionSource();
+        var requests = Enumerable.Range(0, 20).Select(async i =>
+        {
+            var client = Host.Client(owner);
+            await start.Task;
+            using var response = await client.SendAsync(Initiate(TestData.InitiateBody(i % 2 == 0 ? [70000] : [70007]), key));
+            return (Body: i % 2, Status: (int)response.StatusCode, Text: await response.Content.ReadAsStringAsync());
+        }).ToList();
+        start.SetResult();
+        var answers = await Task.WhenAll(requests);
+        output.WriteLine(string.Join('\n', answers.Select(a => $"body {a.Body}: {a.Status} {a.Text}")));
+
+        Assert.All(answers, a => Assert.True(a.Status is 202 or 422, $"expected 202 or 422, got {a.Status}: {a.Text}"));
+        var winners = answers.Where(a => a.Status == 202).ToList();
+        Assert.NotEmpty(winners);
+        Assert.Single(winners.Select(a => a.Body).Distinct());
+        Assert.Single(winners.Select(a => JsonElementExtensions.ParseJson(a.Text).String("jobId")).Distinct());
+        Assert.All(answers.Where(a => a.Body != winners[0].Body), a => Assert.Equal(422, a.Status));
+    }
+
+    [Theory]
+    [InlineData(256)]
+    [InlineData(5000)]
+    public async Task An_overlong_idempotency_key_is_a_400_naming_the_header(int length)
+    {
+        var client = Host.Client(TestData.NewOwner("idem-long"));
+        using var response = await client.SendAsync(Initiate(TestData.InitiateBody([70000]), new string('k', length)));
+        await ProblemAssert.IsValidationProblemAsync(response, "Idempotency-Key", $"a {length}-character key");
+    }
+
     private static HttpRequestMessage Initiate(string body, string key)
     {
         var request = new HttpRequestMessage(HttpMethod.Post, "/v1/download/initiate")

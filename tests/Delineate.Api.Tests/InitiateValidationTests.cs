@@ -50,6 +50,7 @@ public sealed class InitiateValidationTests(SharedGatewayFixture fixture)
         { "whitespace body", "   \n ", "body" },
         { "comment", """/* hi */ {"file_ids":[70000]}""", "body" },
         { "NaN", """{"file_ids":[NaN]}""", "body" },
+        { "deeply nested", "{\"file_ids\":" + new string('[', 30000) + new string(']', 30000) + "}", "body" },
     };
 
     [Theory]

@@ -19,6 +19,7 @@ public sealed class OpenApiTests(SharedGatewayFixture fixture, ITestOutputHelper
         { "get", "/v1/download/jobs", [200, 400] },
         { "post", "/v1/download/check", [200, 400, 413, 415] },
         { "post", "/v1/download/start", [200, 202, 400, 413, 415] },
+        { "get", "/v1/blobs/{key}", [200, 403] },
     };
 
     [Theory]
@@ -50,6 +51,24 @@ public sealed class OpenApiTests(SharedGatewayFixture fixture, ITestOutputHelper
                 response.TryGetProperty("content", out var content) && content.TryGetProperty("application/problem+json", out _),
                 $"{method} {path} {status} should be described as application/problem+json: {response.GetRawText()}");
         }
+    }
+
+    [Fact]
+    public async Task The_health_endpoints_and_the_root_are_described()
+    {
+        var paths = (await DocumentAsync()).Field("paths");
+        var missing = new[] { "/", "/health", "/health/live", "/health/ready" }
+            .Where(path => !(paths.TryGetProperty(path, out var item) && item.TryGetProperty("get", out _)))
+            .ToList();
+        Assert.True(missing.Count == 0, $"GET {string.Join(", GET ", missing)} (DESIGN.md's API table) missing from the document");
+    }
+
+    [Fact]
+    public async Task The_document_describes_the_api_and_not_the_dashboards_internals()
+    {
+        var paths = (await DocumentAsync()).Field("paths").EnumerateObject().Select(p => p.Name).ToList();
+        var foreign = paths.Where(p => p.StartsWith("/dashboard", StringComparison.OrdinalIgnoreCase)).ToList();
+        Assert.True(foreign.Count == 0, $"the public API document lists {foreign.Count} Orleans Dashboard routes: {string.Join(", ", foreign)}");
     }
 
     [Fact]

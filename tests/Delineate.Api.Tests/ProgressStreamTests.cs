@@ -146,18 +146,27 @@ public sealed class ProgressStreamTests(SharedGatewayFixture fixture, ITestOutpu
     }
 
     [Fact]
-    public async Task A_cancelled_job_ends_its_followers_streams_with_a_cancelled_event()
+    public async Task A_cancelled_job_ends_its_followers_streams_with_a_cancelled_event_within_a_second()
     {
         var client = Host.Client(TestData.NewOwner("cancel-stream"));
         var jobId = await client.StartJobAsync(LongJob);
         await using var socket = await EventSocket.ConnectAsync(client, jobId);
         await using var stream = await SseStream.OpenAsync(client, jobId);
-        await socket.ReceiveAsync(TimeSpan.FromSeconds(15));
+        await socket.ReadUntilAsync(e => e.Json.Long("filesDone") >= 2, JobTimeout, "2 files done");
         await stream.ReadEventAsync(TimeSpan.FromSeconds(15));
+        var cancelledAt = DateTimeOffset.UtcNow;
+        long filesDoneAtCancel;
         using (var cancel = await client.DeleteAsync($"/v1/download/{jobId}"))
         {
             Assert.Equal(System.Net.HttpStatusCode.OK, cancel.StatusCode);
+            filesDoneAtCancel = JsonElementExtensions.ParseJson(await cancel.Content.ReadAsStringAsync()).Long("filesDone");
         }
+
+        var terminal = await socket.ReadUntilAsync(e => e.IsTerminal, TimeSpan.FromSeconds(15), "the cancelled event");
+        var delay = terminal.ArrivedAt - cancelledAt;
+        output.WriteLine($"the cancelled event arrived {delay.TotalMilliseconds:F0} ms after the DELETE was sent");
+        Assert.True(delay < TimeSpan.FromSeconds(1.5), $"the cancelled event arrived {delay.TotalMilliseconds:F0} ms after the DELETE; cancel must take effect within a second\n{socket.Transcript}");
+        Assert.Equal(filesDoneAtCancel, terminal.Json.Long("filesDone"));
 
         var overSocket = await socket.ReadUntilClosedAsync(TimeSpan.FromSeconds(15));
         var overSse = await stream.ReadToEndAsync(TimeSpan.FromSeconds(15));
@@ -168,6 +177,68 @@ public sealed class ProgressStreamTests(SharedGatewayFixture fixture, ITestOutpu
         Assert.Equal("cancelled", overSocket[^1].Type);
         Assert.Equal("cancelled", overSse[^1].Type);
         Assert.Equal(WebSocketCloseStatus.NormalClosure, socket.CloseStatus);
+
+        // In-flight work stopped: nothing more gets done after the cancel.
+        var final = await client.StatusAsync(jobId);
+        Assert.Equal("cancelled", final.String("status"));
+        Assert.Equal(filesDoneAtCancel, final.Long("filesDone"));
+    }
+
+    [Fact]
+    public async Task A_client_closing_its_websocket_gets_the_close_handshake_back()
+    {
+        var client = Host.Client(TestData.NewOwner("client-close"));
+        var jobId = await client.StartJobAsync(LongJob);
+        using var socket = new System.Net.WebSockets.ClientWebSocket();
+        foreach (var (name, value) in EventSocket.HeadersOf(client))
+        {
+            socket.Options.SetRequestHeader(name, value);
+        }
+
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        await socket.ConnectAsync(EventSocket.UriFor(Host.BaseAddress, jobId), deadline.Token);
+        var buffer = new byte[16 * 1024];
+        await socket.ReceiveAsync(buffer, deadline.Token);
+
+        // CloseAsync completes only when the server answers with its own close frame.
+        await socket.CloseAsync(WebSocketCloseStatus.NormalClosure, "bye", deadline.Token);
+        Assert.Equal(WebSocketState.Closed, socket.State);
+        Assert.Equal(WebSocketCloseStatus.NormalClosure, socket.CloseStatus);
+        using var cancel = await client.DeleteAsync($"/v1/download/{jobId}");
+    }
+
+    [Fact]
+    public async Task Polled_status_never_goes_back()
+    {
+        var client = Host.Client(TestData.NewOwner("poll"));
+        var jobId = await client.StartJobAsync([.. TestData.AvailableIds(60), 70001]);
+        var seen = new List<JsonElement>();
+        await Poll.UntilAsync(
+            $"job {jobId} to finish",
+            JobTimeout,
+            async ct =>
+            {
+                var status = await client.StatusAsync(jobId, ct);
+                seen.Add(status);
+                return JobStatuses.IsTerminal(status.String("status"));
+            },
+            Host.Tail,
+            TimeSpan.FromMilliseconds(20));
+        output.WriteLine($"{seen.Count} polls");
+        var order = new[] { "queued", "processing", "completed" };
+        for (var i = 1; i < seen.Count; i++)
+        {
+            var (before, after) = (seen[i - 1], seen[i]);
+            var context = $"poll {i - 1}: {before.GetRawText()}\npoll {i}: {after.GetRawText()}";
+            foreach (var field in new[] { "seq", "progress", "filesDone", "filesMissing", "bytesDone" })
+            {
+                Assert.True(after.Long(field) >= before.Long(field), $"{field} went back\n{context}");
+            }
+
+            Assert.True(Array.IndexOf(order, after.String("status")) >= Array.IndexOf(order, before.String("status")), $"status went back\n{context}");
+        }
+
+        Assert.Equal(100, seen[^1].Long("progress"));
     }
 
     [Fact]

@@ -50,6 +50,14 @@ public sealed partial class SlowSubscriberTests(ITestOutputHelper output) : IAsy
         await stalled.OpenRawUpgradesAsync(client, jobId, StalledRawSockets);
         var loaded = await FollowAsync(client, jobId);
         var rssAfter = Host.ResidentBytes();
+        var metrics = Host.Client();
+        output.WriteLine($"open progress connections once the job has ended, stalled clients still connected: {OpenConnections(await metrics.GetStringAsync("/metrics"))}");
+        var probe = System.Diagnostics.Stopwatch.StartNew();
+        while (probe.Elapsed < TimeSpan.FromSeconds(20))
+        {
+            await Task.Delay(2000);
+            output.WriteLine($"EXPERIMENT {probe.Elapsed.TotalSeconds:F0}s: {OpenConnections(await metrics.GetStringAsync("/metrics"))}");
+        }
         output.WriteLine($"with {stalled.Count} stalled subscribers: {loaded}");
         output.WriteLine($"gateway RSS {rssBefore / 1048576} MiB before, {rssAfter / 1048576} MiB after");
 
@@ -64,7 +72,6 @@ public sealed partial class SlowSubscriberTests(ITestOutputHelper output) : IAsy
 
         // Gone clients are let go of: the gateway's open-connection gauge returns to zero.
         await stalled.DisposeAsync();
-        var metrics = Host.Client();
         string? lastGauge = null;
         await Poll.UntilAsync(
             "the gateway to drop the stalled subscribers",
@@ -90,6 +97,8 @@ public sealed partial class SlowSubscriberTests(ITestOutputHelper output) : IAsy
         var delays = events.Where(e => e.Type != "snapshot").Select(e => e.ArrivedAt - e.At).Order().ToList();
         return new Delays(delays.Count, delays[delays.Count / 2], delays[(int)(delays.Count * 0.99)], delays[^1]);
     }
+
+    private static string OpenConnections(string metrics) => string.Join(", ", ConnectionGauge().Matches(metrics).Select(m => m.Value));
 
     [GeneratedRegex(@"^delineate_progress_connections\{[^}]*transport=""websocket""[^}]*\} (\d+)", RegexOptions.Multiline)]
     private static partial Regex ConnectionGauge();

@@ -56,8 +56,8 @@ public sealed class GatewayRestartTests(ITestOutputHelper output) : IAsyncLifeti
         var page = await ProgressPage.OpenAsync(await browser.PageAsync(), _gateway!.BaseAddress);
         await page.SetUserAsync(User);
 
-        // 60 files, one at a time, 0.3–0.9 s each: about 36 s, so the job outlives the restart.
-        var jobId = await page.StartJobAsync(string.Join(' ', Enumerable.Range(0, 60).Select(i => 70000 + (7 * i))));
+        // 45 files, one at a time, 0.3–0.9 s each: about 27 s, so the job outlives the restart.
+        var jobId = await page.StartJobAsync(string.Join(' ', Enumerable.Range(0, 45).Select(i => 70000 + (7 * i))));
         await page.WaitForProgressAsync(jobId, 10, TimeSpan.FromSeconds(30));
         await Assertions.Expect(page.Connection).ToHaveAttributeAsync("data-transport", "websocket");
         var shownBeforeRestart = await page.ShownProgressAsync(jobId);

@@ -2,7 +2,7 @@ namespace Delineate.Browser.Tests;
 
 /// <summary>
 /// One gateway process in embedded mode (co-hosted silo, synthetic catalogue) for the page tests:
-/// downloads take 0.3–1.5 s a file, so a job of a few dozen files is still running when a test
+/// downloads take 0.2–0.9 s a file, so a job of a few dozen files is still running when a test
 /// cancels it; one unfinished job per owner, so the cap's 429 is easy to reach; no request-rate
 /// limit to speak of, since every page load is a dozen requests.
 /// </summary>
@@ -23,8 +23,8 @@ public sealed class PageGatewayFixture : IAsyncLifetime
             new Dictionary<string, string?>
             {
                 ["DOWNLOAD_DELAY_ENABLED"] = "true",
-                ["DOWNLOAD_DELAY_MIN_MS"] = "300",
-                ["DOWNLOAD_DELAY_MAX_MS"] = "1500",
+                ["DOWNLOAD_DELAY_MIN_MS"] = "200",
+                ["DOWNLOAD_DELAY_MAX_MS"] = "900",
                 ["MAX_ACTIVE_JOBS_PER_OWNER"] = "1",
                 ["RATE_LIMIT_MAX_REQUESTS"] = "100000",
             });

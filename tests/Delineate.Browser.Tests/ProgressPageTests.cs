@@ -22,7 +22,7 @@ public sealed class ProgressPageTests(PageGatewayFixture fixture, ITestOutputHel
     /// <summary><paramref name="count"/> files that exist, from <paramref name="first"/> (a multiple of 7) on.</summary>
     private static string AvailableFileIds(int first, int count) => string.Join(' ', Enumerable.Range(0, count).Select(i => first + (7 * i)));
 
-    /// <summary>Long enough (60 files, 4 at a time, 0.3–1.5 s each) to be still running when cancelled.</summary>
+    /// <summary>Long enough (60 files, 4 at a time, 0.2–0.9 s each) to be still running when cancelled.</summary>
     private static string LongJobIds(int first) => AvailableFileIds(first, 60);
 
     [Fact]
@@ -112,7 +112,7 @@ public sealed class ProgressPageTests(PageGatewayFixture fixture, ITestOutputHel
         // As a proxy that accepts the upgrade and closes at once.
         await page.Page.RouteWebSocketAsync(new Regex("/v1/download/subscribe/"), socket => _ = socket.CloseAsync(new() { Code = 1011, Reason = "cut off by the test" }));
 
-        var jobId = await page.StartJobAsync(AvailableFileIds(72002, 20));
+        var jobId = await page.StartJobAsync(AvailableFileIds(72002, 12));
         await page.WaitForStatusAsync(jobId, "completed", JobTimeout);
 
         var connections = await page.Probe.ConnectionStatesAsync();
@@ -134,7 +134,7 @@ public sealed class ProgressPageTests(PageGatewayFixture fixture, ITestOutputHel
         await page.Page.RouteWebSocketAsync(new Regex("/v1/download/subscribe/"), socket => _ = socket.CloseAsync(new() { Code = 1011, Reason = "cut off by the test" }));
         await page.Page.RouteAsync(new Regex("/v1/download/events/"), route => route.AbortAsync("connectionreset"));
 
-        var jobId = await page.StartJobAsync(AvailableFileIds(73003, 20));
+        var jobId = await page.StartJobAsync(AvailableFileIds(73003, 12));
         await page.WaitForStatusAsync(jobId, "completed", JobTimeout);
 
         var connections = await page.Probe.ConnectionStatesAsync();
@@ -154,9 +154,9 @@ public sealed class ProgressPageTests(PageGatewayFixture fixture, ITestOutputHel
         var page = await ProgressPage.OpenAsync(await browser.PageAsync(), fixture.Gateway.BaseAddress);
         await page.SetUserAsync("browser-cancel");
 
-        // Keyboard only: into the field, type, Tab to the button, Enter.
+        // Keyboard only: into the field, type (as one insertion, like a paste), Tab to the button, Enter.
         await page.FileIds.FocusAsync();
-        await page.Page.Keyboard.TypeAsync(LongJobIds(71001));
+        await page.Page.Keyboard.InsertTextAsync(LongJobIds(71001));
         await page.Page.Keyboard.PressAsync("Tab");
         Assert.Equal("start-button", await page.Page.EvaluateAsync<string>("() => document.activeElement.id"));
         var response = await page.Page.RunAndWaitForResponseAsync(

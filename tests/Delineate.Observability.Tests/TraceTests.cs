@@ -86,6 +86,66 @@ public sealed class TraceTests(ObservedCluster cluster, ITestOutputHelper output
     }
 
     [Fact]
+    public void Every_span_in_the_documents_table_arrives_with_the_documented_scope_and_attributes()
+    {
+        var doc = ObservabilityDoc.Load();
+        Assert.True(doc.Spans.Count >= 5, $"expected the span table of docs/observability.md's Traces section; parsed {doc.Spans.Count} rows");
+        var received = cluster.Otlp.Spans;
+        var problems = new List<string>();
+        foreach (var row in doc.Spans)
+        {
+            foreach (var name in row.Names)
+            {
+                var named = received.Where(s => s.Name == name).ToList();
+                output.WriteLine($"{name}: {named.Count} spans; attributes seen: {string.Join(", ", named.SelectMany(s => s.Attributes.Keys).Distinct().Order())}");
+                if (named.Count == 0)
+                {
+                    problems.Add($"no span named '{name}' was exported ({row.Row})");
+                    continue;
+                }
+                if (row.Scope is { } scope && named.Any(s => s.Scope != scope))
+                {
+                    problems.Add($"'{name}' documented from {scope}, exported from {string.Join(", ", named.Select(s => s.Scope).Distinct())}");
+                }
+                foreach (var attribute in row.Attributes.Where(a => !named.Any(s => s.Attributes.ContainsKey(a))))
+                {
+                    problems.Add($"'{name}': no span carries the documented attribute '{attribute}'; seen: {string.Join(", ", named.SelectMany(s => s.Attributes.Keys).Distinct().Order())}");
+                }
+                foreach (var (attribute, values) in row.AttributeValues)
+                {
+                    var seen = named.Select(s => s.Attributes.GetValueOrDefault(attribute)?.ToString()).ToHashSet();
+                    problems.AddRange(values.Where(v => !seen.Contains(v)).Select(v => $"'{name}': no span with {attribute}={v}; seen: {string.Join(", ", seen)}"));
+                }
+            }
+        }
+        Assert.True(problems.Count == 0, $"{problems.Count} difference(s) between docs/observability.md's span table and the exported spans:\n  {string.Join("\n  ", problems)}");
+    }
+
+    [Fact]
+    public void Infrastructure_requests_and_Orleans_housekeeping_are_not_traced_and_a_failed_run_is_an_error()
+    {
+        var spans = cluster.Otlp.Spans;
+        Assert.NotEmpty(spans);
+        var infrastructure = spans
+            .Where(s => s.Kind == OtlpSpan.KindServer && s.Attributes.GetValueOrDefault("url.path") is string path
+                        && (path.StartsWith("/health", StringComparison.Ordinal) || path.StartsWith("/metrics", StringComparison.Ordinal) || path.StartsWith("/dashboard", StringComparison.Ordinal)))
+            .ToList();
+        Assert.True(infrastructure.Count == 0, $"{infrastructure.Count} server spans of /health, /metrics or /dashboard (Prometheus scraped every second), e.g.:\n  {string.Join("\n  ", infrastructure.Take(5))}");
+        var housekeeping = spans.Where(s => s.Scope == "Microsoft.Orleans.Runtime").ToList();
+        Assert.True(housekeeping.Count == 0, $"{housekeeping.Count} spans from Microsoft.Orleans.Runtime, e.g.:\n  {string.Join("\n  ", housekeeping.Take(5))}");
+
+        // The job whose export upload kept failing: its run span has status Error.
+        var fatal = cluster.Jobs["fatal"];
+        var runs = spans.Where(s => s.Name == "job.run" && Equals(s.Attributes.GetValueOrDefault("job.id"), fatal.JobId)).ToList();
+        Assert.True(runs.Count == 1, $"expected one job.run span of job {fatal.JobId}, got:\n  {string.Join("\n  ", runs)}");
+        Assert.Equal(2, runs[0].StatusCode); // STATUS_CODE_ERROR
+        var retriedFetch = spans.Where(s => s.Name == "job.fetch" && Equals(s.Attributes.GetValueOrDefault("file.id"), (long)ObservedCluster.PoisonedFile)).ToList();
+        Assert.True(retriedFetch.Count == 1 && Equals(retriedFetch[0].Attributes.GetValueOrDefault("file.status"), "Failed")
+                    && retriedFetch[0].Attributes.GetValueOrDefault("file.attempts") is long attempts && attempts > 1,
+            $"the fetch of file {ObservedCluster.PoisonedFile} (every lookup answered 503) should be one job.fetch with file.status Failed after several attempts:\n  {string.Join("\n  ", retriedFetch)}");
+    }
+
+    [Fact]
     public void Every_job_of_the_scenario_has_its_run_in_the_trace_of_its_initiate()
     {
         var problems = new List<string>();

@@ -55,6 +55,7 @@ public sealed class DrillRunner(DrillProfile profile, Action<string> log)
         {
             health.RunAsync(stopBackground.Token),
             TrackAsync(client, verifier, stopBackground.Token),
+            sampler.RunLoadAsync(stopBackground.Token),
         };
         if (profile.SampleProcessesEvery is { } every)
         {
@@ -425,6 +426,7 @@ public sealed class DrillRunner(DrillProfile profile, Action<string> log)
             ServerErrors = client.Tally.ServerErrors,
             ServerErrorSamples = client.Tally.ServerErrorSamples.Take(50).ToList(),
             InitiateAttempts = Histogram(jobs.Select(j => (j.Initiate?.Attempts ?? 0).ToString())),
+            MachineLoad = sampler.Load,
             ProcessSamples = sampler.Samples,
             ProcessTrends = Trends(sampler.Samples),
         };

@@ -45,6 +45,7 @@ public sealed record DrillReport
     public required IReadOnlyDictionary<string, int> InitiateAttempts { get; init; }
     /// <summary>Job states in Redis whose id no client was ever given (a half-done initiate replaced by a retry).</summary>
     public IReadOnlyList<string> OrphanJobStates { get; init; } = [];
+    public MachineLoad? MachineLoad { get; init; }
     public IReadOnlyList<ProcessSample> ProcessSamples { get; init; } = [];
     public IReadOnlyList<ProcessTrend> ProcessTrends { get; init; } = [];
 }

@@ -7,8 +7,46 @@ namespace Delineate.Drills.Tests.Reporting;
 public sealed class ProcessSampler(DrillCluster cluster)
 {
     private readonly ConcurrentQueue<ProcessSample> _samples = new();
+    private readonly ConcurrentQueue<double> _load = new();
 
     public IReadOnlyList<ProcessSample> Samples => _samples.OrderBy(s => s.Second).ThenBy(s => s.Process, StringComparer.Ordinal).ToList();
+
+    /// <summary>
+    /// The machine's 1-minute load average over the run (from /proc/loadavg). Durations measured
+    /// while other work shares the cores say more about the machine than about the service.
+    /// </summary>
+    public MachineLoad Load
+    {
+        get
+        {
+            var samples = _load.ToArray();
+            return samples.Length == 0
+                ? new MachineLoad(Environment.ProcessorCount, 0, 0, 0)
+                : new MachineLoad(Environment.ProcessorCount, samples.Length, Math.Round(samples.Average(), 1), samples.Max());
+        }
+    }
+
+    /// <summary>Samples the load average every few seconds (every drill), and the processes only when asked.</summary>
+    public async Task RunLoadAsync(CancellationToken stop)
+    {
+        while (!stop.IsCancellationRequested)
+        {
+            try
+            {
+                var first = File.ReadAllText("/proc/loadavg").Split(' ')[0];
+                _load.Enqueue(double.Parse(first, System.Globalization.CultureInfo.InvariantCulture));
+                await Task.Delay(TimeSpan.FromSeconds(5), stop);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+            catch (Exception ex) when (ex is IOException or FormatException)
+            {
+                return;
+            }
+        }
+    }
 
     public async Task RunAsync(DateTimeOffset start, TimeSpan every, CancellationToken stop)
     {
@@ -66,5 +104,7 @@ public sealed class ProcessSampler(DrillCluster cluster)
         }
     }
 }
+
+public sealed record MachineLoad(int Cores, int Samples, double MeanLoadAverage, double MaxLoadAverage);
 
 public sealed record ProcessSample(double Second, string Process, int Generation, int Pid, double RssMb, int OpenFds, int Threads);

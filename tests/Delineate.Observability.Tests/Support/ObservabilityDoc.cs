@@ -50,6 +50,14 @@ public sealed record DocumentedMetric(
     }
 }
 
+/// <summary>A row of the span table of docs/observability.md ("## Traces").</summary>
+public sealed record DocumentedSpan(
+    IReadOnlyList<string> Names,
+    string? Scope,
+    IReadOnlyList<string> Attributes,
+    IReadOnlyDictionary<string, IReadOnlyList<string>> AttributeValues,
+    string Row);
+
 /// <summary>
 /// Reads the metric reference out of docs/observability.md, so the tests check what the document
 /// says: every table under "## Metrics" whose first column is "Prometheus name", and the names the
@@ -57,11 +65,15 @@ public sealed record DocumentedMetric(
 /// </summary>
 public sealed partial class ObservabilityDoc
 {
-    private ObservabilityDoc(IReadOnlyList<DocumentedMetric> metrics, IReadOnlySet<string> lazy)
+    private ObservabilityDoc(IReadOnlyList<DocumentedMetric> metrics, IReadOnlySet<string> lazy, IReadOnlyList<DocumentedSpan> spans)
     {
         Metrics = metrics;
         Lazy = lazy;
+        Spans = spans;
     }
+
+    /// <summary>The rows of the span table: span names (placeholders "..." left out), the scope, the attributes.</summary>
+    public IReadOnlyList<DocumentedSpan> Spans { get; }
 
     public static string DefaultPath => Path.Combine(RepositoryLayout.Root, "docs", "observability.md");
 
@@ -75,13 +87,7 @@ public sealed partial class ObservabilityDoc
     public static ObservabilityDoc Parse(string markdown)
     {
         var lines = markdown.Replace("\r\n", "\n").Split('\n');
-        var start = Array.FindIndex(lines, l => l.Trim() == "## Metrics");
-        if (start < 0)
-        {
-            throw new InvalidDataException("docs/observability.md has no '## Metrics' section");
-        }
-        var end = Array.FindIndex(lines, start + 1, l => l.StartsWith("## ", StringComparison.Ordinal));
-        var section = lines[start..(end < 0 ? lines.Length : end)];
+        var section = Section(lines, "## Metrics");
 
         var metrics = new List<DocumentedMetric>();
         string table = "";
@@ -120,7 +126,48 @@ public sealed partial class ObservabilityDoc
         var names = metrics.Select(m => m.Name).ToHashSet();
         var sentence = LazySentence().Match(string.Join(' ', section));
         var lazy = sentence.Success ? Backticked(sentence.Value).Where(names.Contains).ToHashSet() : [];
-        return new ObservabilityDoc(metrics, lazy);
+        return new ObservabilityDoc(metrics, lazy, ParseSpans(Section(lines, "## Traces")));
+    }
+
+    private static string[] Section(string[] lines, string heading)
+    {
+        var start = Array.FindIndex(lines, l => l.Trim() == heading);
+        if (start < 0)
+        {
+            throw new InvalidDataException($"docs/observability.md has no '{heading}' section");
+        }
+        var end = Array.FindIndex(lines, start + 1, l => l.StartsWith("## ", StringComparison.Ordinal));
+        return lines[start..(end < 0 ? lines.Length : end)];
+    }
+
+    /// <summary>
+    /// "| `a`, `b`, ... | source (`Scope.Name`) | `x`, `y` (`V1`, `V2`) |": names, the scope named in
+    /// the source column, the attributes, and for an attribute followed by a list of values only, those.
+    /// </summary>
+    private static List<DocumentedSpan> ParseSpans(string[] section)
+    {
+        var spans = new List<DocumentedSpan>();
+        for (var i = 0; i < section.Length; i++)
+        {
+            var header = Cells(section[i]);
+            if (header.Count < 3 || !header[0].Equals("span", StringComparison.OrdinalIgnoreCase))
+            {
+                continue;
+            }
+            for (i += 2; i < section.Length && section[i].TrimStart().StartsWith('|'); i++)
+            {
+                var row = Cells(section[i]);
+                var scope = Backticked(row[1]).FirstOrDefault(n => n.Contains('.', StringComparison.Ordinal));
+                var values = new Dictionary<string, IReadOnlyList<string>>();
+                foreach (Match match in AttributeWithValues().Matches(row[2]))
+                {
+                    values[match.Groups[1].Value] = Backticked(match.Groups[2].Value).ToList();
+                }
+                var attributes = Backticked(Regex.Replace(row[2], @"\([^)]*\)", " ")).ToList();
+                spans.Add(new DocumentedSpan(Backticked(row[0]).ToList(), scope, attributes, values, section[i].Trim()));
+            }
+        }
+        return spans;
     }
 
     /// <summary>
@@ -155,6 +202,10 @@ public sealed partial class ObservabilityDoc
 
     [GeneratedRegex(@"`([^`]+)`")]
     private static partial Regex BacktickedName();
+
+    /// <summary>"`file.status` (`Ready`, `Missing`, `Failed`)": an attribute, then a parenthesis of values only.</summary>
+    [GeneratedRegex(@"`([^`]+)`\s*\(((?:\s*`[^`]+`\s*,?)+)\)")]
+    private static partial Regex AttributeWithValues();
 
     [GeneratedRegex(@"appears on `/metrics` only\s+once[^.]*\.")]
     private static partial Regex LazySentence();

@@ -65,7 +65,6 @@ public sealed class SentryReceiver : IAsyncDisposable
         builder.WebHost.UseUrls($"http://127.0.0.1:{receiver.Port}");
         var app = builder.Build();
         app.MapPost("/api/{project}/envelope/", receiver.ReceiveAsync);
-        app.MapPost("/api/{project}/envelope", receiver.ReceiveAsync);
         await app.StartAsync();
         receiver._app = app;
         return receiver;
