@@ -13,4 +13,6 @@ public sealed record JobSnapshot
     [Id(6)] public string? Error { get; init; }
     [Id(7)] public required DateTimeOffset CreatedAt { get; init; }
     [Id(8)] public required DateTimeOffset UpdatedAt { get; init; }
+    /// <summary>The trace the job's spans belong to (the initiating request's), when it was traced.</summary>
+    [Id(9)] public string? TraceId { get; init; }
 }

@@ -99,6 +99,29 @@ public sealed class IdempotencyTests(SharedGatewayFixture fixture, ITestOutputHe
         Assert.All(answers.Where(a => a.Body != winners[0].Body), a => Assert.Equal(422, a.Status));
     }
 
+    [Fact]
+    public async Task Keys_are_per_owner_even_when_owner_and_key_share_a_slash()
+    {
+        // Owner "o" with key "x/k" and owner "o/x" with key "k" are two owners with two keys.
+        var owner = TestData.NewOwner("idem-slash");
+        var first = await Host.Client(owner).InitiateAsync([70000], "x/k");
+        var other = Host.Client($"{owner}/x");
+
+        using (var sameBody = await other.SendAsync(Initiate(TestData.InitiateBody([70000]), "k")))
+        {
+            var text = await sameBody.Content.ReadAsStringAsync();
+            Assert.True(sameBody.StatusCode == HttpStatusCode.Accepted, $"{(int)sameBody.StatusCode}: {text}");
+            var jobId = JsonElementExtensions.ParseJson(text).String("jobId");
+            Assert.True(jobId != first.String("jobId"), $"owner '{owner}/x' with key 'k' was handed job {jobId} of owner '{owner}' (key 'x/k')");
+        }
+
+        // Nor can one owner's key make another owner's request a 422.
+        await Host.Client(owner).InitiateAsync([70000], "x/m");
+        using var otherBody = await other.SendAsync(Initiate(TestData.InitiateBody([70007]), "m"));
+        var otherText = await otherBody.Content.ReadAsStringAsync();
+        Assert.True(otherBody.StatusCode == HttpStatusCode.Accepted, $"owner '{owner}/x' with its own key 'm' got {(int)otherBody.StatusCode}: {otherText}");
+    }
+
     [Theory]
     [InlineData(256)]
     [InlineData(5000)]

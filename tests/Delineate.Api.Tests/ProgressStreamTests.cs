@@ -267,7 +267,8 @@ public sealed class ProgressStreamTests(SharedGatewayFixture fixture, ITestOutpu
             }
         }
 
-        var handshake = await EventSocket.HandshakeStatusAsync(Host.BaseAddress, jobId, EventSocket.HeadersOf(client));
+        var handshake = await EventSocket.HandshakeStatusAsync(Host.BaseAddress, jobId, EventSocket.HeadersOf(client), $"after={Future}");
+        Assert.True(handshake is System.Net.HttpStatusCode.SwitchingProtocols or System.Net.HttpStatusCode.BadRequest, $"the WebSocket handshake with after={Future} answered {(int)handshake}");
         if (handshake == System.Net.HttpStatusCode.SwitchingProtocols)
         {
             await using var socket = await EventSocket.ConnectAsync(client, jobId, $"after={Future}");

@@ -36,7 +36,7 @@ public sealed class DashboardTests(ObservedCluster cluster, ITestOutputHelper ou
         foreach (var (process, answers) in cluster.Dashboard)
         {
             Assert.True(answers.Counters is { Status: HttpStatusCode.OK }, $"{process}: /dashboard/DashboardCounters answered {answers.Counters}");
-            var counters = answers.Counters.Json;
+            var counters = answers.Counters!.Json;
             var hosts = DashboardView.ActiveHosts(counters);
             var jobGrains = DashboardView.GrainStats(counters, "DownloadJobGrain").ToList();
             output.WriteLine($"{process}: active silos {string.Join(", ", hosts)}; job grains {string.Join(", ", jobGrains.Select(g => $"{g.GetProperty("siloAddress").GetString()}×{g.GetProperty("activationCount").GetInt64()}"))}");

@@ -66,6 +66,7 @@ public sealed class ObservedCluster : IAsyncLifetime
     private readonly string _clusterId = $"obs-{Guid.NewGuid():N}";
     private readonly List<string> _timeline = [];
     private readonly Stopwatch _clock = Stopwatch.StartNew();
+    private int _disposed;
 
     public TestDirectory Directory { get; private set; } = null!;
     public RedisServer Redis { get; private set; } = null!;
@@ -95,7 +96,7 @@ public sealed class ObservedCluster : IAsyncLifetime
     public IReadOnlyList<JsonElement> SseEvents { get; private set; } = [];
 
     /// <summary>Dashboard answers recorded while both silos ran: per process, without and with credentials.</summary>
-    public Dictionary<string, (Answer Anonymous, Answer AnonymousPage, Answer Counters, Answer Page)> Dashboard { get; } = [];
+    public Dictionary<string, (Answer Anonymous, Answer AnonymousPage, Answer? Counters, Answer Page)> Dashboard { get; } = [];
     public Answer? DashboardReminders { get; private set; }
 
     /// <summary>/metrics of every process after phase 1, and of the survivor (and gateway) after the failover.</summary>
@@ -112,6 +113,20 @@ public sealed class ObservedCluster : IAsyncLifetime
     public static string InstanceId(ManagedProcess process) => $"{Environment.MachineName}:{process.Pid}";
 
     public async Task InitializeAsync()
+    {
+        try
+        {
+            await StartAndRunAsync();
+        }
+        catch
+        {
+            // Nothing this fixture started may outlive a failed start.
+            await DisposeAsync();
+            throw;
+        }
+    }
+
+    private async Task StartAndRunAsync()
     {
         Directory = TestDirectory.Create("observability");
         Note($"logs in {Directory.Path}");
@@ -162,9 +177,21 @@ public sealed class ObservedCluster : IAsyncLifetime
         Note("prometheus scraped the gateway and the survivor after the failover");
     }
 
+    /// <summary>What the scenario did, with seconds since the fixture started.</summary>
+    public string Timeline
+    {
+        get
+        {
+            lock (_timeline)
+            {
+                return string.Join('\n', _timeline);
+            }
+        }
+    }
+
     /// <summary>The scenario's timeline and the processes' last lines, for failure messages.</summary>
     public string Diagnostics() =>
-        $"timeline:\n  {string.Join("\n  ", _timeline)}\n" +
+        $"timeline:\n{Timeline}\n" +
         string.Join('\n', new[] { Gateway?.Process, FirstSilo?.Process, SecondSilo?.Process }
             .Where(p => p is not null)
             .Select(p => p!.Tail(30)));
@@ -285,7 +312,7 @@ public sealed class ObservedCluster : IAsyncLifetime
             {
                 Note($"{name}'s dashboard: {ex.Message.Split('\n')[0]}");
             }
-            Dashboard[name] = (anonymous, anonymousPage, counters!, page);
+            Dashboard[name] = (anonymous, anonymousPage, counters, page);
         }
         DashboardReminders = await SendAsync(HttpMethod.Get, "/dashboard/Reminders", auth: DashboardCredentials);
         Note("dashboard recorded");
@@ -457,6 +484,10 @@ public sealed class ObservedCluster : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
         Api?.Dispose();
         foreach (var owned in new IAsyncDisposable?[] { Prometheus, Gateway, FirstSilo, SecondSilo, Sentry, Otlp, Proxy, S3, Redis })
         {

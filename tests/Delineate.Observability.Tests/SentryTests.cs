@@ -40,7 +40,7 @@ public sealed class SentryTests(ObservedCluster cluster, ITestOutputHelper outpu
 
         var sent = await WaitForEventAsync($"an event for job {job.JobId}",
             e => e.Tag("job_id") == job.JobId || e.Message.Contains(job.JobId, StringComparison.Ordinal));
-        output.WriteLine(sent.ToString());
+        output.WriteLine($"matched: {sent}\nall: {cluster.Sentry.Describe()}");
         Assert.Equal("delineate-silo", sent.ServerName);
         Assert.Equal(job.JobId, sent.Tag("job_id"));
         Assert.Equal(errorLine.Field("trace_id"), sent.Tag("trace_id"));

@@ -47,7 +47,8 @@ public sealed record StatusJson(
     DateTimeOffset UpdatedAt,
     ResultJson? Result,
     IReadOnlyList<FileResultJson> Files,
-    string? Error);
+    string? Error,
+    string? TraceId);
 
 public sealed record ResultJson(
     int SuccessCount,

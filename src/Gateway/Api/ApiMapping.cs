@@ -23,7 +23,8 @@ public static class ApiMapping
                     r.DownloadUrls.Select(u => Absolute(u, baseUrl)!).ToList(), r.ExpiresAt, r.Message)
                 : null,
             s.Files.Select(f => File(f, baseUrl)).ToList(),
-            s.Error);
+            s.Error,
+            s.TraceId);
     }
 
     public static string? Absolute(string? url, string? baseUrl) =>

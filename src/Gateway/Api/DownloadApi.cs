@@ -148,7 +148,9 @@ public static class DownloadApi
         {
             return Problems.Of(StatusCodes.Status400BadRequest, "WebSocket required", "Connect with a WebSocket upgrade request, or use the events URL for Server-Sent Events.");
         }
-        using var socket = await context.WebSockets.AcceptWebSocketAsync();
+        // A browser that offered the page's subprotocol fails the handshake unless it is selected.
+        var subProtocol = context.WebSockets.WebSocketRequestedProtocols.Contains(Owner.WebSocketProtocol) ? Owner.WebSocketProtocol : null;
+        using var socket = await context.WebSockets.AcceptWebSocketAsync(subProtocol);
         using var sink = new WebSocketSink(socket, json.Value.SerializerOptions, context.RequestAborted);
         await relay.RelayAsync(sink, snapshot.JobId, afterSeq);
         return Results.Empty;

@@ -1,3 +1,5 @@
+using System.Buffers.Text;
+using System.Text;
 using Delineate.Gateway.Hosting;
 using Microsoft.Extensions.Options;
 
@@ -6,10 +8,19 @@ namespace Delineate.Gateway.Api;
 /// <summary>
 /// Who is asking. <c>Auth:Mode</c> none: the <c>X-User-Id</c> header, else "anonymous".
 /// apikey: the owner the <c>X-API-Key</c> (or <c>Authorization: Bearer</c>) key maps to.
+/// A browser cannot set headers on a WebSocket handshake, so there the same values may come as
+/// offered subprotocols, base64url-encoded: <c>delineate.user.{id}</c> or <c>delineate.key.{key}</c>
+/// (never in the URL, which proxies log).
 /// </summary>
 public sealed class Owner(IOptions<GatewayOptions> options)
 {
     public const string Anonymous = "anonymous";
+
+    /// <summary>The subprotocol a browser offers beside its owner token; the subscription accepts with it.</summary>
+    public const string WebSocketProtocol = "delineate.v1";
+
+    private const string UserProtocolPrefix = "delineate.user.";
+    private const string KeyProtocolPrefix = "delineate.key.";
     private const string ItemKey = "delineate.owner";
     private const int MaxLength = 128;
 
@@ -25,6 +36,10 @@ public sealed class Owner(IOptions<GatewayOptions> options)
         if (!_requiresKey)
         {
             var header = context.Request.Headers["X-User-Id"].ToString().Trim();
+            if (header.Length == 0)
+            {
+                header = FromWebSocketProtocol(context, UserProtocolPrefix)?.Trim() ?? "";
+            }
             return header.Length is > 0 and <= MaxLength && header.All(c => c > ' ' && c < 127) ? header : Anonymous;
         }
         var key = context.Request.Headers["X-API-Key"].ToString();
@@ -36,7 +51,32 @@ public sealed class Owner(IOptions<GatewayOptions> options)
                 key = authorization["Bearer ".Length..].Trim();
             }
         }
+        if (key.Length == 0)
+        {
+            key = FromWebSocketProtocol(context, KeyProtocolPrefix) ?? "";
+        }
         return key.Length > 0 && _keys.TryGetValue(key, out var owner) ? owner : null;
+    }
+
+    /// <summary>The owner token a WebSocket handshake offers as a subprotocol, decoded; null when none or malformed.</summary>
+    private static string? FromWebSocketProtocol(HttpContext context, string prefix)
+    {
+        foreach (var protocol in context.WebSockets.WebSocketRequestedProtocols)
+        {
+            if (!protocol.StartsWith(prefix, StringComparison.Ordinal))
+            {
+                continue;
+            }
+            try
+            {
+                return Encoding.UTF8.GetString(Base64Url.DecodeFromChars(protocol.AsSpan(prefix.Length)));
+            }
+            catch (FormatException)
+            {
+                return null;
+            }
+        }
+        return null;
     }
 
     /// <summary>An endpoint filter for a route group: 401 without a valid key, else the owner is set.</summary>

@@ -6,6 +6,7 @@ using System.Threading.RateLimiting;
 using Delineate.Gateway.Api;
 using Delineate.Gateway.Progress;
 using Microsoft.AspNetCore.RateLimiting;
+using Microsoft.Extensions.FileProviders;
 using Microsoft.Extensions.Options;
 using Scalar.AspNetCore;
 using Serilog;
@@ -109,6 +110,12 @@ public static class GatewayApiExtensions
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseCors();
+        // The progress page: static files under wwwroot/ui, served at /ui/ (before the rate limiter: a page load is a dozen files). Read from beside the
+        // assembly (build and publish both copy wwwroot there), whatever the working directory.
+        var builtWebRoot = Path.Combine(AppContext.BaseDirectory, "wwwroot");
+        var webRoot = Directory.Exists(builtWebRoot) ? new PhysicalFileProvider(builtWebRoot) : app.Environment.WebRootFileProvider;
+        app.UseDefaultFiles(new DefaultFilesOptions { FileProvider = webRoot });
+        app.UseStaticFiles(new StaticFileOptions { FileProvider = webRoot });
         app.UseRateLimiter();
         app.Use((context, next) =>
         {
@@ -116,9 +123,6 @@ public static class GatewayApiExtensions
             return next(context);
         });
         app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.FromSeconds(15) });
-        // The progress page: static files under wwwroot/ui, served at /ui/.
-        app.UseDefaultFiles();
-        app.UseStaticFiles();
         app.MapOpenApi();
         app.MapScalarApiReference("/docs", o => o.WithTitle("Delineate API").WithOpenApiRoutePattern("/openapi/{documentName}.json"));
         app.MapGet("/", () => TypedResults.Ok(new RootResponse("Delineate download service", "/docs", "/ui/")))

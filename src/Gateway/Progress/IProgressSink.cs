@@ -18,4 +18,7 @@ public interface IProgressSink
 
     /// <summary>Ends the connection normally after the terminal event.</summary>
     Task CloseAsync(string reason);
+
+    /// <summary>Ends the connection because this gateway is stopping (WebSocket close code 1001); the client resumes elsewhere.</summary>
+    Task GoingAwayAsync();
 }

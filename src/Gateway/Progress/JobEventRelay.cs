@@ -12,14 +12,16 @@ namespace Delineate.Gateway.Progress;
 /// and the job has moved on (a silo died and the memory stream lost the subscription), it
 /// resubscribes and sends a fresh snapshot.
 /// </summary>
-public sealed class JobEventRelay(IClusterClient cluster, JobEventHub hub, GatewayMetrics metrics, ILogger<JobEventRelay> logger)
+public sealed class JobEventRelay(IClusterClient cluster, JobEventHub hub, GatewayMetrics metrics, IHostApplicationLifetime lifetime, ILogger<JobEventRelay> logger)
 {
     private const int BufferedEvents = 64;
     private static readonly TimeSpan SilenceBeforeResync = TimeSpan.FromSeconds(3);
 
     public async Task RelayAsync(IProgressSink sink, Guid jobId, long? after)
     {
-        var gone = sink.Gone;
+        // Stops when the client goes away or this gateway stops (then the client is told so and resumes elsewhere).
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(sink.Gone, lifetime.ApplicationStopping);
+        var gone = stop.Token;
         using var connection = metrics.Connected(sink.Transport);
         sink = new CountingSink(sink, metrics);
         var grain = cluster.GetGrain<IDownloadJobGrain>(jobId);
@@ -81,7 +83,17 @@ public sealed class JobEventRelay(IClusterClient cluster, JobEventHub hub, Gatew
         }
         catch (Exception ex) when (gone.IsCancellationRequested || ex is System.Net.WebSockets.WebSocketException or IOException)
         {
-            // The client went away.
+            // The client went away, or this gateway is stopping.
+        }
+        if (lifetime.ApplicationStopping.IsCancellationRequested && !sink.Gone.IsCancellationRequested)
+        {
+            try
+            {
+                await sink.GoingAwayAsync();
+            }
+            catch (Exception ex) when (ex is System.Net.WebSockets.WebSocketException or IOException or OperationCanceledException)
+            {
+            }
         }
     }
 
@@ -148,6 +160,7 @@ public sealed class JobEventRelay(IClusterClient cluster, JobEventHub hub, Gatew
 
         public Task KeepAliveAsync(CancellationToken cancellationToken) => inner.KeepAliveAsync(cancellationToken);
         public Task CloseAsync(string reason) => inner.CloseAsync(reason);
+        public Task GoingAwayAsync() => inner.GoingAwayAsync();
     }
 
     private static bool IsTerminal(JobEventType type) => type is not (JobEventType.Progress or JobEventType.Snapshot);

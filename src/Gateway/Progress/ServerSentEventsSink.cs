@@ -39,4 +39,6 @@ public sealed class ServerSentEventsSink(HttpResponse response, JsonSerializerOp
     }
 
     public Task CloseAsync(string reason) => response.CompleteAsync();
+
+    public Task GoingAwayAsync() => response.CompleteAsync();
 }

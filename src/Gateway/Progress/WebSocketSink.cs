@@ -33,14 +33,18 @@ public sealed class WebSocketSink : IProgressSink, IDisposable
 
     public Task KeepAliveAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
-    public async Task CloseAsync(string reason)
+    public Task CloseAsync(string reason) => CloseAsync(WebSocketCloseStatus.NormalClosure, reason);
+
+    public Task GoingAwayAsync() => CloseAsync(WebSocketCloseStatus.EndpointUnavailable, "gateway stopping");
+
+    private async Task CloseAsync(WebSocketCloseStatus status, string reason)
     {
         if (_socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
         {
             using var timeout = new CancellationTokenSource(CloseHandshakeTimeout);
             try
             {
-                await _socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, reason, timeout.Token);
+                await _socket.CloseOutputAsync(status, reason, timeout.Token);
             }
             catch (Exception ex) when (ex is WebSocketException or OperationCanceledException)
             {

@@ -97,6 +97,7 @@ public sealed class DownloadJobGrain : Grain, IDownloadJobGrain, IRemindable
         {
             return Snapshot();
         }
+        using var scope = JobScope();
         var now = _time.GetUtcNow();
         var state = S;
         state.Version = DownloadJobState.CurrentVersion;
@@ -171,6 +172,7 @@ public sealed class DownloadJobGrain : Grain, IDownloadJobGrain, IRemindable
         {
             return CancelOutcome.AlreadyFinished;
         }
+        using var scope = JobScope();
         // Mark first, then stop the work: its cancellation handlers see a terminal state.
         MarkFinished(JobStatus.Cancelled, null);
         _cancel?.Cancel();
@@ -220,7 +222,7 @@ public sealed class DownloadJobGrain : Grain, IDownloadJobGrain, IRemindable
         using var deadline = new CancellationTokenSource(remaining > TimeSpan.Zero ? remaining : TimeSpan.Zero, _time);
         using var work = CancellationTokenSource.CreateLinkedTokenSource(_cancel!.Token, deadline.Token, timerToken, _stopping);
         using var activity = JobTelemetry.StartJobActivity("job.run", S.TraceParent, JobId);
-        using var scope = _logger.BeginScope(new Dictionary<string, object> { ["job_id"] = JobId });
+        using var scope = JobScope();
         _metrics.RunStarted();
         try
         {
@@ -331,10 +333,13 @@ public sealed class DownloadJobGrain : Grain, IDownloadJobGrain, IRemindable
 
     private async Task BundleWithRetriesAsync(CancellationToken cancellationToken)
     {
-        var retry = new ResiliencePipelineBuilder { TimeProvider = _time }
-            .AddRetry(new RetryStrategyOptions
+        // Polly refuses MaxRetryAttempts = 0: with JOB_MAX_ATTEMPTS=1 there is no retry strategy at all.
+        var builder = new ResiliencePipelineBuilder { TimeProvider = _time };
+        if (_options.MaxAttempts > 1)
+        {
+            builder.AddRetry(new RetryStrategyOptions
             {
-                MaxRetryAttempts = Math.Max(0, _options.MaxAttempts - 1),
+                MaxRetryAttempts = _options.MaxAttempts - 1,
                 BackoffType = DelayBackoffType.Exponential,
                 UseJitter = true,
                 Delay = TimeSpan.FromSeconds(1),
@@ -345,8 +350,9 @@ public sealed class DownloadJobGrain : Grain, IDownloadJobGrain, IRemindable
                     _logger.LogWarning(args.Outcome.Exception, "Job {JobId} bundle attempt {Attempt} failed; retrying", JobId, args.AttemptNumber + 1);
                     return default;
                 },
-            })
-            .Build();
+            });
+        }
+        var retry = builder.Build();
         await RunOnGrainAsync(retry, BundleAsync, cancellationToken);
     }
 
@@ -496,6 +502,9 @@ public sealed class DownloadJobGrain : Grain, IDownloadJobGrain, IRemindable
         await UnregisterAsync(WakeReminder);
         DeactivateOnIdle();
     }
+
+    /// <summary>Puts <c>job_id</c> on every log line written inside it.</summary>
+    private IDisposable? JobScope() => _logger.BeginScope(new Dictionary<string, object> { ["job_id"] = JobId });
 
     /// <summary>Tells the owner's index the job's status; the index heals itself from these.</summary>
     private async Task AnnounceAsync()
@@ -727,6 +736,7 @@ public sealed class DownloadJobGrain : Grain, IDownloadJobGrain, IRemindable
             Error = S.Status == JobStatus.Failed ? S.Error : null,
             CreatedAt = S.CreatedAt,
             UpdatedAt = S.UpdatedAt,
+            TraceId = ActivityContext.TryParse(S.TraceParent, null, out var trace) ? trace.TraceId.ToString() : null,
         };
     }
 

@@ -36,6 +36,23 @@ public sealed class JobMetrics
         _bundleBytes = meter.CreateCounter<long>("delineate.bundle.size", "By", "Bytes written into archives");
         _published = meter.CreateCounter<long>("delineate.progress.published", "{event}", "Progress events published on the stream");
         _resumed = meter.CreateCounter<long>("delineate.jobs.resumed", "{job}", "Job runs resumed after their silo died or the job was deactivated");
+
+        // Every counter series exists from the start, at 0: Prometheus' increase() and rate() only count
+        // from a previous sample, so a series born at 1 hides the first job, failure, retry or resume.
+        _initiated.Add(0);
+        foreach (var outcome in new[] { JobStatus.Completed, JobStatus.Failed, JobStatus.Cancelled })
+        {
+            _finished.Add(0, new KeyValuePair<string, object?>("outcome", outcome.ToString().ToLowerInvariant()));
+        }
+        foreach (var result in new[] { FileStatus.Ready, FileStatus.Missing, FileStatus.Failed })
+        {
+            _files.Add(0, new KeyValuePair<string, object?>("result", result.ToString().ToLowerInvariant()));
+        }
+        _attempts.Add(0);
+        _retries.Add(0);
+        _bundleBytes.Add(0);
+        _published.Add(0);
+        _resumed.Add(0);
     }
 
     public void Initiated() => _initiated.Add(1);

@@ -78,6 +78,8 @@ public static class SiloBuilderExtensions
             });
         }
         silo.Services.AddDownloadJobs(config, settings.Mode);
+        // The job meters are created when the silo starts, not with its first job: their series exist at 0.
+        silo.Services.AddHostedService<JobMetricsInitializer>();
         return silo;
     }
 }

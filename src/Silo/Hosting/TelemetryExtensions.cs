@@ -36,6 +36,10 @@ public static class TelemetryExtensions
     public static WebApplicationBuilder AddDelineateTelemetry(this WebApplicationBuilder builder, string serviceName, params string[] extraMeters)
     {
         var config = builder.Configuration;
+        // Serilog replaces the logger factory. writeToProviders hands each event on to the providers still
+        // registered: after ClearProviders that is only Sentry's (added by UseSentry below), so Error/Fatal
+        // log events such as "Job {JobId} failed" reach Sentry, tagged by TagWithTrace.
+        builder.Logging.ClearProviders();
         builder.Services.AddSerilog((_, logs) => logs
             .MinimumLevel.Information()
             .MinimumLevel.Override("Microsoft.AspNetCore", LogEventLevel.Warning)
@@ -45,7 +49,7 @@ public static class TelemetryExtensions
             .ReadFrom.Configuration(config)
             .Enrich.FromLogContext()
             .Enrich.WithProperty("service_name", serviceName)
-            .WriteTo.Console(new ExpressionTemplate(EcsTemplate)));
+            .WriteTo.Console(new ExpressionTemplate(EcsTemplate)), writeToProviders: true);
 
         var otlp = !string.IsNullOrWhiteSpace(config["OTEL_EXPORTER_OTLP_ENDPOINT"]);
         builder.Services.AddOpenTelemetry()

@@ -30,18 +30,33 @@ public sealed class ClusterHarness : IAsyncDisposable
 
     public List<GatewayHost> Gateways { get; } = [];
 
-    /// <summary>Starts Redis, s3rver, then the silos and then the gateways (each group concurrently); waits until all are ready.</summary>
+    /// <summary>
+    /// Starts Redis and s3rver, then every silo and gateway at once (a gateway keeps looking for silos
+    /// until one answers); waits until all of them are ready.
+    /// </summary>
     public static async Task<ClusterHarness> StartAsync(string name, int silos, int gateways, IReadOnlyDictionary<string, string?>? overrides = null)
     {
         var cluster = new ClusterHarness(TestDirectory.Create(name), overrides ?? new Dictionary<string, string?>());
         try
         {
-            cluster.Redis = await RedisServer.StartAsync(cluster.Directory);
-            cluster.S3 = await S3Server.StartAsync(cluster.Directory);
-            cluster.Silos.AddRange(await Task.WhenAll(Enumerable.Range(1, silos).Select(i =>
-                SiloProcess.StartAsync($"silo-{i}", cluster.Environment(), cluster.Directory))));
-            cluster.Gateways.AddRange(await Task.WhenAll(Enumerable.Range(1, gateways).Select(i =>
-                GatewayHost.StartClusteredAsync(cluster.Directory, cluster.Environment(), $"gateway-{(char)('a' + i - 1)}"))));
+            var redis = RedisServer.StartAsync(cluster.Directory);
+            var s3 = S3Server.StartAsync(cluster.Directory);
+            cluster.Redis = await redis;
+            cluster.S3 = await s3;
+            var siloStarts = Enumerable.Range(1, silos).Select(i => SiloProcess.StartAsync($"silo-{i}", cluster.Environment(), cluster.Directory)).ToList();
+            var gatewayStarts = Enumerable.Range(1, gateways)
+                .Select(i => GatewayHost.StartClusteredAsync(cluster.Directory, cluster.Environment(), $"gateway-{(char)('a' + i - 1)}"))
+                .ToList();
+            try
+            {
+                await Task.WhenAll(siloStarts.Cast<Task>().Concat(gatewayStarts));
+            }
+            finally
+            {
+                cluster.Silos.AddRange(siloStarts.Where(t => t.IsCompletedSuccessfully).Select(t => t.Result));
+                cluster.Gateways.AddRange(gatewayStarts.Where(t => t.IsCompletedSuccessfully).Select(t => t.Result));
+            }
+
             foreach (var silo in cluster.Silos)
             {
                 await WaitUntilReadyAsync(silo.BaseAddress, silo.Process);

@@ -63,9 +63,10 @@ public sealed class EventSocket : IAsyncDisposable
     public static async Task<HttpStatusCode> HandshakeStatusAsync(
         Uri gatewayBase,
         string jobId,
-        IReadOnlyDictionary<string, string>? headers = null)
+        IReadOnlyDictionary<string, string>? headers = null,
+        string? query = null)
     {
-        var (socket, uri) = Create(gatewayBase, jobId, null, headers);
+        var (socket, uri) = Create(gatewayBase, jobId, query, headers);
         using (socket)
         {
             using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(15));

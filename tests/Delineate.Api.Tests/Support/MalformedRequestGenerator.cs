@@ -3,9 +3,6 @@ using System.Text;
 
 namespace Delineate.Api.Tests.Support;
 
-/// <summary>One generated request: what to send, and a short description to print when it misbehaves.</summary>
-public sealed record GeneratedRequest(string Method, string PathAndQuery, byte[]? Body, IReadOnlyList<KeyValuePair<string, string>> Headers, string Description);
-
 /// <summary>
 /// Generates malformed (and now and then valid) requests across the gateway's endpoints from a seeded
 /// <see cref="Random"/>: random JSON shapes, wrong types, huge numbers, unicode, broken UTF-8, odd

@@ -20,9 +20,3 @@ public sealed class SharedGatewayFixture : IAsyncLifetime
         }
     }
 }
-
-[CollectionDefinition(Name)]
-public sealed class SharedGatewayCollection : ICollectionFixture<SharedGatewayFixture>
-{
-    public const string Name = "shared embedded gateway";
-}

@@ -3,14 +3,21 @@ using System.Diagnostics;
 namespace Delineate.Drills.Tests.Cluster;
 
 /// <summary>
-/// Redis ACLs as a precise fault: the default user (the one every silo uses) may keep reading and
-/// writing grain state and membership while writes to the reminder table (<c>{serviceId}/reminders</c>,
-/// a sorted set) fail with NOPERM, as they would if that one call timed out.
+/// Redis ACLs as a precise fault: the default user (the one every silo uses) keeps its access to
+/// everything except one kind of key, whose writes fail with NOPERM, as they would if those calls
+/// timed out: the reminder table (<c>{serviceId}/reminders</c>, a sorted set), or the job states.
 /// </summary>
 public static class RedisAclFault
 {
     public static Task DenyReminderWritesAsync(int redisPort) =>
         RunAsync(redisPort, "ACL", "SETUSER", "default", "resetkeys", "~*/state/*", "~*/members/*", "%R~*/reminders");
+
+    /// <summary>
+    /// Job states (<c>…/state/downloadjob/…</c>) become read-only: every job's state write fails with
+    /// NOPERM while everything else (other grains' state, membership, reminders) works.
+    /// </summary>
+    public static Task DenyJobStateWritesAsync(int redisPort) =>
+        RunAsync(redisPort, "ACL", "SETUSER", "default", "resetkeys", "~*/members/*", "~*/reminders", "~*/state/[^d]*", "%R~*/state/d*");
 
     public static Task AllowAllAsync(int redisPort) =>
         RunAsync(redisPort, "ACL", "SETUSER", "default", "resetkeys", "~*");

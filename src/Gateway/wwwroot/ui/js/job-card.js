@@ -126,7 +126,8 @@ export class JobCard {
     p.eta.textContent = m.terminal ? '—' : m.etaSeconds === null || m.etaSeconds === undefined ? 'estimating…' : formatDuration(m.etaSeconds);
 
     const failed = m.status === 'failed';
-    let message = m.terminal ? (m.result?.message ?? (m.status === 'cancelled' ? 'The job was cancelled.' : '')) : '';
+    const fallback = { cancelled: 'The job was cancelled.', completed: 'Fetching the download links…' }[m.status] ?? '';
+    let message = m.terminal ? (m.result?.message ?? fallback) : '';
     if (failed && message === m.error) {
       message = '';
     }

@@ -267,12 +267,10 @@ export class JobConnection {
     if (this.#stopped) {
       return;
     }
-    if (isTerminalStatus(status.status)) {
-      this.#handlers.onStatus(status);
-      this.#finish();
-      return;
-    }
-    // The gateway answers and the job runs, yet the transport did not open.
+    // The gateway answers, yet the transport did not open. Even when the job has finished in the
+    // meantime, the transport is retried rather than the status shown: resuming after the last
+    // seq replays the events missed, so no progress is skipped (polling, the last resort, does
+    // show statuses).
     this.#openFailures += 1;
     if (this.#openFailures >= OPEN_FAILURES_BEFORE_FALLBACK && this.#fallBack()) {
       return;
