@@ -38,9 +38,9 @@ case "$MODE" in
         P4_JOBS=10000; P4_SUBSCRIBERS=5000; P4_FILES=4; P4_SETTLE=20; P4_HOLD=20
         P5_ENV=(RUNS=3); P6_TUNED_ROUNDS=3; P6_PRODUCTION=1 ;;
     quick)
-        ROUNDS=1; P1_SECONDS=10; P1_WARMUP=3; P2_JOBS=1000; P2_WARMUP=100
-        P3_JOBS=1000; P3_FILES=20; P3_COLLECT=20; P3_DELAY_MIN=1000; P3_DELAY_MAX=3000
-        P4_JOBS=10000; P4_SUBSCRIBERS=5000; P4_FILES=4; P4_SETTLE=10; P4_HOLD=10
+        ROUNDS=1; P1_SECONDS=8; P1_WARMUP=2; P2_JOBS=500; P2_WARMUP=50
+        P3_JOBS=1000; P3_FILES=20; P3_COLLECT=15; P3_DELAY_MIN=1000; P3_DELAY_MAX=3000
+        P4_JOBS=10000; P4_SUBSCRIBERS=5000; P4_FILES=4; P4_SETTLE=5; P4_HOLD=5
         P5_ENV=(RUNS=1); P6_TUNED_ROUNDS=1; P6_PRODUCTION=1 ;;
     smoke)
         ROUNDS=1; P1_SECONDS=2; P1_WARMUP=1; P2_JOBS=20; P2_WARMUP=0
@@ -209,15 +209,22 @@ start_ours() {
             dotnet "$SILO_DLL" --urls "http://127.0.0.1:$http_port"
         SILO_PIDS+=("$LAST_PID"); SILO_HTTP+=("$http_port")
     done
-    for i in "${!SILO_HTTP[@]}"; do
-        load wait-http --url "http://127.0.0.1:${SILO_HTTP[$i]}/health/ready" --timeout-s 90 || return 1
-    done
+    # With several silos the gateway starts once all are up, so it knows every one of them (P6 kills one);
+    # with one, both start together (the gateway keeps retrying until the silo answers).
+    if [ "$silos" -gt 1 ]; then
+        for i in "${!SILO_HTTP[@]}"; do
+            load wait-http --url "http://127.0.0.1:${SILO_HTTP[$i]}/health/ready" --timeout-s 90 || return 1
+        done
+    fi
     local port
     port="$(free_port)"
     start gateway "$WORK/gateway-$CLUSTER_SEQ.log" env -C "$SERVICE_ROOT/src/Gateway" "${env_all[@]}" DELINEATE_MODE=clustered \
         dotnet "$GATEWAY_DLL" --urls "http://127.0.0.1:$port"
     GATEWAY_PID=$LAST_PID
     GATEWAY_URL="http://127.0.0.1:$port"
+    for i in "${!SILO_HTTP[@]}"; do
+        load wait-http --url "http://127.0.0.1:${SILO_HTTP[$i]}/health/ready" --timeout-s 90 || return 1
+    done
     load wait-http --url "$GATEWAY_URL/health/ready" --timeout-s 90
 }
 stop_ours() { stop "$GATEWAY_PID" "${SILO_PIDS[@]}"; }

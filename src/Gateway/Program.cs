@@ -13,7 +13,8 @@ return await HostRunner.RunAsync(async () =>
 
     var app = builder.Build();
     app.UseGatewayApi();
-    app.MapDelineateDashboard();
+    // A clustered gateway is public: its dashboard only behind credentials.
+    app.MapDelineateDashboard(onlyWithCredentials: app.Services.GetRequiredService<HostingSettings>().Mode == DelineateMode.Clustered);
     app.MapDelineateHealth();
     app.MapDelineateTelemetry();
     app.MapDownloadApi();

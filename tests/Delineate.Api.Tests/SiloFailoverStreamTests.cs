@@ -8,7 +8,7 @@ namespace Delineate.Api.Tests;
 /// </summary>
 public sealed class SiloFailoverStreamTests(ITestOutputHelper output) : IAsyncLifetime
 {
-    private const int JobCount = 6;
+    private const int JobCount = 8;
     private static readonly TimeSpan RecoveryTimeout = TimeSpan.FromSeconds(120);
     private ClusterHarness? _cluster;
 
@@ -41,6 +41,7 @@ public sealed class SiloFailoverStreamTests(ITestOutputHelper output) : IAsyncLi
         var client = Cluster.Gateways[0].Client(TestData.NewOwner("failover"));
         var jobs = new List<string>();
         var followers = new Dictionary<string, EventSocket>();
+        var sseFollowers = new Dictionary<string, SseStream>();
         try
         {
             for (var k = 0; k < JobCount; k++)
@@ -48,6 +49,7 @@ public sealed class SiloFailoverStreamTests(ITestOutputHelper output) : IAsyncLi
                 var jobId = await client.StartJobAsync(TestData.AvailableIds(30, 70000 + (k * 7 * 150)));
                 jobs.Add(jobId);
                 followers[jobId] = await EventSocket.ConnectAsync(client, jobId);
+                sseFollowers[jobId] = await SseStream.OpenAsync(client, jobId);
             }
 
             // Which silo runs which job, from the silos' own logs.
@@ -97,6 +99,14 @@ public sealed class SiloFailoverStreamTests(ITestOutputHelper output) : IAsyncLi
                 Assert.Equal(WebSocketCloseStatus.NormalClosure, socket.CloseStatus);
             }
 
+            foreach (var jobId in jobs)
+            {
+                var stream = sseFollowers[jobId];
+                var events = await stream.ReadToEndAsync(RecoveryTimeout);
+                EventStreamAssert.WellFormed(jobId, events, stream.Transcript + "\n" + Cluster.Diagnostics());
+                Assert.True(events[^1].Type == "completed", $"SSE of job {jobId} on {hostOf[jobId].Name} ended {events[^1].Type}\n{stream.Transcript}");
+            }
+
             foreach (var jobId in victimsJobs)
             {
                 var status = await client.StatusAsync(jobId);
@@ -133,6 +143,11 @@ public sealed class SiloFailoverStreamTests(ITestOutputHelper output) : IAsyncLi
             foreach (var socket in followers.Values)
             {
                 await socket.DisposeAsync();
+            }
+
+            foreach (var stream in sseFollowers.Values)
+            {
+                await stream.DisposeAsync();
             }
         }
     }

@@ -10,7 +10,12 @@ public static class BlobApi
 {
     public static IEndpointRouteBuilder MapBlobApi(this IEndpointRouteBuilder endpoints)
     {
-        endpoints.MapGet(BlobUrlSigner.RoutePrefix + "{**key}", Get);
+        endpoints.MapGet(BlobUrlSigner.RoutePrefix + "{**key}", Get)
+            .Produces(StatusCodes.Status200OK, contentType: "application/zip")
+            .ProducesProblem(StatusCodes.Status403Forbidden)
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .WithTags("blobs")
+            .WithSummary("A signed, expiring download link (embedded exports, synthetic files)");
         return endpoints;
     }
 

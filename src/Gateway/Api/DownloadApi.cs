@@ -120,7 +120,7 @@ public static class DownloadApi
         }
         if (snapshot is null)
         {
-            return Problems.TooManyActiveJobs(cap);
+            return Problems.TooManyActiveJobs(context, cap);
         }
         var urls = JobUrls.For(snapshot.JobId);
         return TypedResults.Accepted(urls.Status,
@@ -140,9 +140,9 @@ public static class DownloadApi
         {
             return problem!;
         }
-        if (!TryParseSeq(after, out var afterSeq))
+        if (!TryParseSeq(after, out var afterSeq) || afterSeq > snapshot.Seq)
         {
-            return Problems.Field("after", "Must be a non-negative integer sequence number.");
+            return Problems.Field("after", $"Must be a sequence number from 0 to the job's last, {snapshot.Seq}.");
         }
         if (!context.WebSockets.IsWebSocketRequest)
         {
@@ -164,9 +164,9 @@ public static class DownloadApi
             return problem!;
         }
         var lastEventId = context.Request.Headers["Last-Event-ID"].ToString();
-        if (!TryParseSeq(lastEventId.Length > 0 ? lastEventId : after, out var afterSeq))
+        if (!TryParseSeq(lastEventId.Length > 0 ? lastEventId : after, out var afterSeq) || afterSeq > snapshot.Seq)
         {
-            return Problems.Field(lastEventId.Length > 0 ? "Last-Event-ID" : "after", "Must be a non-negative integer sequence number.");
+            return Problems.Field(lastEventId.Length > 0 ? "Last-Event-ID" : "after", $"Must be a sequence number from 0 to the job's last, {snapshot.Seq}.");
         }
         var sink = await ServerSentEventsSink.StartAsync(context.Response, json.Value.SerializerOptions);
         await relay.RelayAsync(sink, snapshot.JobId, afterSeq);
@@ -212,11 +212,13 @@ public static class DownloadApi
         JobStatus? filter = null;
         if (!string.IsNullOrEmpty(status))
         {
-            if (!Enum.TryParse<JobStatus>(status, ignoreCase: true, out var parsed) || !Enum.IsDefined(parsed) || int.TryParse(status, out _))
+            // Exact names only: Enum.TryParse would also take numbers and comma lists (flags).
+            var name = Enum.GetNames<JobStatus>().FirstOrDefault(n => n.Equals(status, StringComparison.OrdinalIgnoreCase));
+            if (name is null)
             {
                 return Problems.Field("status", "Must be queued, processing, completed, failed or cancelled.");
             }
-            filter = parsed;
+            filter = Enum.Parse<JobStatus>(name);
         }
         var pageSize = 20;
         if (!string.IsNullOrEmpty(limit) && !(int.TryParse(limit, out pageSize) && pageSize is >= 1 and <= 100))
@@ -276,7 +278,7 @@ public static class DownloadApi
         var snapshot = await JobCreation.CreateAsync(cluster, JobIds.New(), request, options.Value.MaxActiveJobsPerOwner, time);
         if (snapshot is null)
         {
-            return Problems.TooManyActiveJobs(options.Value.MaxActiveJobsPerOwner);
+            return Problems.TooManyActiveJobs(context, options.Value.MaxActiveJobsPerOwner);
         }
         var grain = cluster.GetGrain<IDownloadJobGrain>(snapshot.JobId);
         var deadline = options.Value.RequestTimeout;

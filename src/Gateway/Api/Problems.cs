@@ -14,6 +14,12 @@ public static class Problems
     public static ProblemHttpResult JobNotFound() =>
         Of(StatusCodes.Status404NotFound, "Job not found", "No such job, or it has expired.");
 
-    public static ProblemHttpResult TooManyActiveJobs(int cap) =>
-        Of(StatusCodes.Status429TooManyRequests, "Too many unfinished jobs", $"You already have {cap} unfinished jobs; wait for one to finish or cancel one.");
+    /// <summary>Seconds a client over the unfinished-jobs cap is told to wait: about a short job's length.</summary>
+    public const int ActiveJobsRetryAfterSeconds = 10;
+
+    public static ProblemHttpResult TooManyActiveJobs(HttpContext context, int cap)
+    {
+        context.Response.Headers.RetryAfter = ActiveJobsRetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return Of(StatusCodes.Status429TooManyRequests, "Too many unfinished jobs", $"You already have {cap} unfinished jobs; wait for one to finish or cancel one.");
+    }
 }

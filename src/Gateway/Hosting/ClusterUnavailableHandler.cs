@@ -30,7 +30,7 @@ public sealed class ClusterUnavailableHandler(IProblemDetailsService problems, I
         });
     }
 
-    private static bool IsUnavailable(Exception exception) => exception switch
+    public static bool IsUnavailable(Exception exception) => exception switch
     {
         SiloUnavailableException or OrleansMessageRejectionException or GatewayTooBusyException or Orleans.Runtime.Messaging.ConnectionFailedException or TimeoutException => true,
         OrleansException { InnerException: { } inner } => IsUnavailable(inner),

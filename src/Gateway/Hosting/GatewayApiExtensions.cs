@@ -67,7 +67,8 @@ public static class GatewayApiExtensions
                 policy.AllowAnyHeader().AllowAnyMethod()
                     .WithExposedHeaders(RequestIdHeader, "Location", "Retry-After", "RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset");
             }));
-        services.AddOpenApi();
+        // The API, not the Orleans Dashboard's internal routes.
+        services.AddOpenApi(o => o.ShouldInclude = d => !(d.RelativePath ?? "").StartsWith("dashboard", StringComparison.OrdinalIgnoreCase));
         return services;
     }
 
@@ -126,7 +127,8 @@ public static class GatewayApiExtensions
         app.MapOpenApi();
         app.MapScalarApiReference("/docs", o => o.WithTitle("Delineate API").WithOpenApiRoutePattern("/openapi/{documentName}.json"));
         app.MapGet("/", () => TypedResults.Ok(new RootResponse("Delineate download service", "/docs", "/ui/")))
-            .ExcludeFromDescription();
+            .WithTags("service")
+            .WithSummary("Where the docs and the progress page are");
         return app;
     }
 

@@ -1,6 +1,7 @@
 using System.Threading.Channels;
 using Delineate.Abstractions;
 using Delineate.Gateway.Api;
+using Delineate.Gateway.Hosting;
 
 namespace Delineate.Gateway.Progress;
 
@@ -45,16 +46,33 @@ public sealed class JobEventRelay(IClusterClient cluster, JobEventHub hub, Gatew
                 if (await Task.WhenAny(ready, Task.Delay(SilenceBeforeResync, gone)) != ready)
                 {
                     await sink.KeepAliveAsync(gone);
-                    var current = await grain.GetStatus();
+                    JobSnapshot? current;
+                    try
+                    {
+                        current = await grain.GetStatus();
+                    }
+                    catch (Exception ex) when (ClusterUnavailableHandler.IsUnavailable(ex))
+                    {
+                        // A silo just died and this client still knew it: try again next tick.
+                        logger.LogInformation("Status of job {JobId} unavailable ({Reason}); retrying", jobId, ex.GetType().Name);
+                        continue;
+                    }
                     if (current is null)
                     {
                         await sink.CloseAsync("job expired");
                         return;
                     }
-                    if (current.Seq > last)
+                    if (current.Seq > last || current.Progress.Status.IsTerminal())
                     {
                         logger.LogInformation("Progress of job {JobId} went quiet at seq {Seq}; resubscribing", jobId, last);
-                        await hub.RenewAsync(jobId, SilenceBeforeResync);
+                        try
+                        {
+                            await hub.RenewAsync(jobId, SilenceBeforeResync);
+                        }
+                        catch (Exception ex) when (ClusterUnavailableHandler.IsUnavailable(ex))
+                        {
+                            continue;
+                        }
                         last = current.Seq;
                         if (await SendSnapshotAsync(sink, current, gone))
                         {
@@ -85,15 +103,27 @@ public sealed class JobEventRelay(IClusterClient cluster, JobEventHub hub, Gatew
         {
             // The client went away, or this gateway is stopping.
         }
+        catch (Exception ex) when (ClusterUnavailableHandler.IsUnavailable(ex))
+        {
+            // The cluster did not answer where the relay cannot wait: the client reconnects and resumes.
+            logger.LogWarning("Relay of job {JobId} ended: cluster unavailable ({Reason})", jobId, ex.GetType().Name);
+            await GoingAwayQuietlyAsync(sink);
+            return;
+        }
         if (lifetime.ApplicationStopping.IsCancellationRequested && !sink.Gone.IsCancellationRequested)
         {
-            try
-            {
-                await sink.GoingAwayAsync();
-            }
-            catch (Exception ex) when (ex is System.Net.WebSockets.WebSocketException or IOException or OperationCanceledException)
-            {
-            }
+            await GoingAwayQuietlyAsync(sink);
+        }
+    }
+
+    private static async Task GoingAwayQuietlyAsync(IProgressSink sink)
+    {
+        try
+        {
+            await sink.GoingAwayAsync();
+        }
+        catch (Exception ex) when (ex is System.Net.WebSockets.WebSocketException or IOException or OperationCanceledException)
+        {
         }
     }
 

@@ -14,7 +14,8 @@ public sealed class IdempotencyGrain(
     public const string StorageName = "idempotency";
     public static readonly TimeSpan Lifetime = TimeSpan.FromHours(24);
 
-    public static string KeyOf(string owner, string idempotencyKey) => $"{owner}/{idempotencyKey}";
+    /// <summary>Unambiguous even when the owner or the key holds the separator.</summary>
+    public static string KeyOf(string owner, string idempotencyKey) => $"{owner.Length}:{owner}/{idempotencyKey}";
 
     public async Task<IdempotentInitiation> Initiate(string bodyHash, Guid jobId, InitiateJobRequest request, int maxActive)
     {

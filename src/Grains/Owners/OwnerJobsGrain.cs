@@ -71,7 +71,9 @@ public sealed class OwnerJobsGrain(
         if (cursor is { } after)
         {
             var position = Jobs.FindLastIndex(j => j.JobId == after);
-            start = position >= 0 ? position - 1 : -1;
+            // The cursor's job may have expired since: go on from the jobs created before it (ids are
+            // version 7 Guids, so the id holds its creation time).
+            start = position >= 0 ? position - 1 : Jobs.FindLastIndex(j => j.CreatedAt < CreationTimeOf(after));
         }
         var total = status is null ? Jobs.Count : Jobs.Count(j => j.Status == status);
         Guid? next = null;
@@ -90,6 +92,18 @@ public sealed class OwnerJobsGrain(
             page.Add(job);
         }
         return Task.FromResult(new JobPage { Jobs = page, NextCursor = next, Total = total });
+    }
+
+    private static DateTimeOffset CreationTimeOf(Guid versionSevenId)
+    {
+        Span<byte> bytes = stackalloc byte[16];
+        versionSevenId.TryWriteBytes(bytes, bigEndian: true, out _);
+        var milliseconds = 0L;
+        for (var i = 0; i < 6; i++)
+        {
+            milliseconds = (milliseconds << 8) | bytes[i];
+        }
+        return DateTimeOffset.FromUnixTimeMilliseconds(milliseconds);
     }
 
     private void Trim()

@@ -3,6 +3,7 @@ using System.Text;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Logging;
 using Orleans.Dashboard;
 
 namespace Delineate.Silo.Hosting;
@@ -15,10 +16,19 @@ public static class DashboardExtensions
 {
     public const string Path = "/dashboard";
 
-    public static WebApplication MapDelineateDashboard(this WebApplication app)
+    /// <param name="onlyWithCredentials">
+    /// True for a public host (a clustered gateway): without credentials the dashboard is not mapped at
+    /// all, since it lists every job id.
+    /// </param>
+    public static WebApplication MapDelineateDashboard(this WebApplication app, bool onlyWithCredentials = false)
     {
         var user = app.Configuration["DASHBOARD_USERNAME"];
         var password = app.Configuration["DASHBOARD_PASSWORD"];
+        if (onlyWithCredentials && (string.IsNullOrEmpty(user) || string.IsNullOrEmpty(password)))
+        {
+            app.Logger.LogWarning("The Orleans Dashboard is not served at {Path}: set DASHBOARD_USERNAME and DASHBOARD_PASSWORD", Path);
+            return app;
+        }
         if (!string.IsNullOrEmpty(user) && !string.IsNullOrEmpty(password))
         {
             var expected = Encoding.UTF8.GetBytes($"{user}:{password}");

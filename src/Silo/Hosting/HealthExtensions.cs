@@ -1,7 +1,5 @@
-using System.Text.Json;
 using Delineate.Grains.Storage;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
@@ -12,6 +10,7 @@ namespace Delineate.Silo.Hosting;
 /// <summary>
 /// <c>/health</c> (every check), <c>/health/live</c> (the process answers) and <c>/health/ready</c>
 /// (dependencies answer), as <c>{"status":"healthy","checks":{"storage":"ok"}}</c>, 200 or 503.
+/// A failing check is logged by the health check service.
 /// </summary>
 public static class HealthExtensions
 {
@@ -21,36 +20,34 @@ public static class HealthExtensions
         services.AddHealthChecks()
             .AddCheck<StorageHealthCheck>("storage", tags: [ReadyTag]);
 
+    /// <summary>Minimal-API endpoints (so the OpenAPI document describes them) over the health check service.</summary>
     public static IEndpointRouteBuilder MapDelineateHealth(this IEndpointRouteBuilder endpoints)
     {
-        endpoints.MapHealthChecks("/health", Options(_ => true));
-        endpoints.MapHealthChecks("/health/live", Options(_ => false));
-        endpoints.MapHealthChecks("/health/ready", Options(check => check.Tags.Contains(ReadyTag)));
+        var health = endpoints.MapGroup("/health").WithTags("health");
+        Map(health, "", _ => true, "Every check");
+        Map(health, "/live", _ => false, "The process answers (no dependency is checked)");
+        Map(health, "/ready", c => c.Tags.Contains(ReadyTag), "The dependencies answer");
         return endpoints;
     }
 
-    private static HealthCheckOptions Options(Func<HealthCheckRegistration, bool> predicate) => new()
-    {
-        Predicate = predicate,
-        ResponseWriter = WriteAsync,
-        ResultStatusCodes =
-        {
-            [HealthStatus.Healthy] = StatusCodes.Status200OK,
-            [HealthStatus.Degraded] = StatusCodes.Status200OK,
-            [HealthStatus.Unhealthy] = StatusCodes.Status503ServiceUnavailable,
-        },
-    };
+    private static void Map(RouteGroupBuilder group, string path, Func<HealthCheckRegistration, bool> predicate, string summary) =>
+        group.MapGet(path, (HealthCheckService checks, CancellationToken ct) => CheckAsync(checks, predicate, ct))
+            .Produces<HealthResponse>(StatusCodes.Status200OK)
+            .Produces<HealthResponse>(StatusCodes.Status503ServiceUnavailable)
+            .WithSummary(summary);
 
-    private static Task WriteAsync(HttpContext context, HealthReport report)
+    private static async Task<IResult> CheckAsync(HealthCheckService checks, Func<HealthCheckRegistration, bool> predicate, CancellationToken cancellationToken)
     {
-        context.Response.ContentType = "application/json";
-        var body = new
-        {
-            status = report.Status == HealthStatus.Unhealthy ? "unhealthy" : "healthy",
-            checks = report.Entries.ToDictionary(e => e.Key, e => e.Value.Status == HealthStatus.Unhealthy ? "error" : "ok"),
-        };
-        return context.Response.WriteAsync(JsonSerializer.Serialize(body));
+        var report = await checks.CheckHealthAsync(predicate, cancellationToken);
+        var healthy = report.Status != HealthStatus.Unhealthy;
+        var body = new HealthResponse(
+            healthy ? "healthy" : "unhealthy",
+            report.Entries.ToDictionary(e => e.Key, e => e.Value.Status == HealthStatus.Unhealthy ? "error" : "ok"));
+        return TypedResults.Json(body, statusCode: healthy ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable);
     }
+
+    /// <summary><c>{"status":"healthy","checks":{"storage":"ok"}}</c></summary>
+    public sealed record HealthResponse(string Status, IReadOnlyDictionary<string, string> Checks);
 
     private sealed class StorageHealthCheck(IExportStore exports) : IHealthCheck
     {
