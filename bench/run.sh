@@ -395,6 +395,15 @@ for bench in P1 P2 P3 P4 P5 P6; do
 done
 
 LOAD_END="$(cut -d' ' -f1-3 /proc/loadavg)"
+service_version() { # what was measured: the checkout, its commit, whether src/ had uncommitted changes
+    if git -C "$SERVICE_ROOT" rev-parse --short HEAD >/dev/null 2>&1; then
+        local dirty=""
+        git -C "$SERVICE_ROOT" diff --quiet HEAD -- src || dirty=" +uncommitted src changes"
+        echo "$SERVICE_ROOT $(git -C "$SERVICE_ROOT" rev-parse --short HEAD)$dirty"
+    else
+        echo "$SERVICE_ROOT (not a git checkout)"
+    fi
+}
 mkdir -p "$ROOT/bench/results"
 targets=true
 [ "$MODE" = smoke ] && targets=false
@@ -407,6 +416,7 @@ load report --in "$RESULTS_JSONL" --out "$OUT" --targets "$targets" \
     --meta "machine=$(nproc) cpu, $(free -m | awk '/^Mem:/{print $2}') MiB, $(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -1)" \
     --meta "dotnet=$(dotnet --version)" --meta "node=$(node --version)" --meta "wrk=$(wrk -v 2>&1 | head -1 | cut -d' ' -f1-2)" \
     --meta "settings=JOB_CONCURRENCY=$JOB_CONCURRENCY SILO_CONCURRENCY=$SILO_CONCURRENCY connections=$CONNECTIONS" \
+    --meta "service=$(service_version)" \
     --meta "failed=${FAILED_BENCHES[*]:-}"
 cp "$RESULTS_JSONL" "$ROOT/bench/results/$MODE-$STAMP.jsonl"
 echo

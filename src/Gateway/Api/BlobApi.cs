@@ -11,7 +11,7 @@ public static class BlobApi
     public static IEndpointRouteBuilder MapBlobApi(this IEndpointRouteBuilder endpoints)
     {
         endpoints.MapGet(BlobUrlSigner.RoutePrefix + "{**key}", Get)
-            .Produces(StatusCodes.Status200OK, contentType: "application/zip")
+            .Produces<Stream>(StatusCodes.Status200OK, "application/zip")
             .ProducesProblem(StatusCodes.Status403Forbidden)
             .ProducesProblem(StatusCodes.Status404NotFound)
             .WithTags("blobs")
