@@ -20,7 +20,8 @@ public static class SiloProgram
         builder.UsePortSetting(defaultPort: 8080);
         builder.AddDelineateTelemetry("delineate-silo");
         builder.UseOrleans(silo => silo.AddDelineateSilo(builder.Configuration, settings));
-        builder.Services.AddDelineateHealthChecks();
+        builder.Services.AddSingleton(settings);
+        builder.Services.AddDelineateHealthChecks(settings);
 
         var app = builder.Build();
         app.MapDelineateDashboard();

@@ -42,7 +42,7 @@ public static class ClusterHostingExtensions
             // Serve HTTP (liveness) while the client is still looking for a silo; readiness says when it found one.
             builder.Services.Configure<HostOptions>(o => o.ServicesStartConcurrently = true);
         }
-        builder.Services.AddDelineateHealthChecks()
+        builder.Services.AddDelineateHealthChecks(settings)
             .AddCheck<ClusterHealthCheck>("cluster", tags: [HealthExtensions.ReadyTag]);
         builder.Services.AddExceptionHandler<ClusterUnavailableHandler>();
         return builder;

@@ -30,14 +30,18 @@ public sealed class ClusterUnavailableHandler(IProblemDetailsService problems, I
         });
     }
 
-    public static bool IsUnavailable(Exception exception) => exception switch
+    public static bool IsUnavailable(Exception? exception) => exception switch
     {
+        null => false,
         SiloUnavailableException or OrleansMessageRejectionException or GatewayTooBusyException or Orleans.Runtime.Messaging.ConnectionFailedException or TimeoutException => true,
-        OrleansException { InnerException: { } inner } => IsUnavailable(inner),
-        InvalidOperationException { Message: var m } when m.Contains("not connected", StringComparison.OrdinalIgnoreCase) => true,
+        // Redis (membership, grain state, reminders) down or restarting, however Orleans wraps it.
+        StackExchange.Redis.RedisConnectionException or StackExchange.Redis.RedisTimeoutException => true,
+        Orleans.Storage.InconsistentStateException => false,
+        Orleans.Serialization.UnavailableExceptionFallbackException { ExceptionType: var type } when type?.Contains("Redis", StringComparison.Ordinal) == true => true,
         // Before the client first reaches a silo it has no grain manifest, so grain lookups fail this way.
         ArgumentException { Message: var m } when m.StartsWith("Could not find an implementation for interface", StringComparison.Ordinal) => true,
+        InvalidOperationException { Message: var m } when m.Contains("not connected", StringComparison.OrdinalIgnoreCase) => true,
         AggregateException aggregate => aggregate.InnerExceptions.Any(IsUnavailable),
-        _ => false,
+        _ => IsUnavailable(exception.InnerException),
     };
 }

@@ -49,6 +49,9 @@ public sealed class DownloadJobGrain : Grain, IDownloadJobGrain, IRemindable
     private bool _dirty;
     private bool _publishing;
     private long _persistedSeq;
+    /// <summary>The snapshot of the state last written; null until this activation writes.</summary>
+    private JobSnapshot? _persistedView;
+    private bool _wakeRegistered;
     private bool _pausing;
     private readonly CancellationToken _stopping;
 
@@ -111,14 +114,28 @@ public sealed class DownloadJobGrain : Grain, IDownloadJobGrain, IRemindable
         state.TraceParent = request.TraceParent;
         state.ArchiveKey = StorageKeys.Export(JobId);
         await CommitAsync();
-        await this.RegisterOrUpdateReminder(WakeReminder, _options.ReminderPeriod, _options.ReminderPeriod);
+        // The job is stored: from here on it must run. Work starts now; a wake-up reminder that cannot
+        // be registered yet is registered again when the work starts.
+        var accepted = Snapshot();
+        StartWork();
+        await TryRegisterWakeReminderAsync();
         _metrics.Initiated();
         _logger.LogInformation("Job {JobId} accepted for {Owner} with {FileCount} files", JobId, state.Owner, state.Files.Count);
-        StartWork();
-        return Snapshot();
+        return accepted;
     }
 
-    public Task<JobSnapshot?> GetStatus() => Task.FromResult(Exists ? Snapshot() : null);
+    /// <summary>
+    /// What is stored, never more: while a write is pending (or storage is failing) the last stored
+    /// view is answered, so a status never shows progress that a successor would take back.
+    /// </summary>
+    public Task<JobSnapshot?> GetStatus()
+    {
+        if (!Exists)
+        {
+            return Task.FromResult<JobSnapshot?>(null);
+        }
+        return Task.FromResult<JobSnapshot?>(_persistedView is { } stored && stored.Seq < S.Seq ? WithUrls(stored) : Snapshot());
+    }
 
     public Task<IReadOnlyList<JobEvent>?> GetEventsAfter(long afterSeq)
     {
@@ -194,6 +211,7 @@ public sealed class DownloadJobGrain : Grain, IDownloadJobGrain, IRemindable
             await UnregisterAsync(WakeReminder);
             return;
         }
+        _wakeRegistered = true;
         StartWork();
     }
 
@@ -226,6 +244,10 @@ public sealed class DownloadJobGrain : Grain, IDownloadJobGrain, IRemindable
         _metrics.RunStarted();
         try
         {
+            if (!_wakeRegistered)
+            {
+                await TryRegisterWakeReminderAsync();
+            }
             S.Runs++;
             if (S.Status == JobStatus.Queued)
             {
@@ -503,6 +525,19 @@ public sealed class DownloadJobGrain : Grain, IDownloadJobGrain, IRemindable
         DeactivateOnIdle();
     }
 
+    private async Task TryRegisterWakeReminderAsync()
+    {
+        try
+        {
+            await this.RegisterOrUpdateReminder(WakeReminder, _options.ReminderPeriod, _options.ReminderPeriod);
+            _wakeRegistered = true;
+        }
+        catch (Exception ex)
+        {
+            _logger.LogWarning(ex, "Job {JobId} could not register its wake-up reminder yet", JobId);
+        }
+    }
+
     /// <summary>Puts <c>job_id</c> on every log line written inside it.</summary>
     private IDisposable? JobScope() => _logger.BeginScope(new Dictionary<string, object> { ["job_id"] = JobId });
 
@@ -576,12 +611,17 @@ public sealed class DownloadJobGrain : Grain, IDownloadJobGrain, IRemindable
             }
             _dirty = false;
             var seq = S.Seq;
+            var view = Snapshot(withUrls: false);
             var write = WriteWithRetriesAsync();
             _writeInFlight = write;
             try
             {
                 await write;
                 _persistedSeq = Math.Max(_persistedSeq, seq);
+                if (_persistedView is null || view.Seq >= _persistedView.Seq)
+                {
+                    _persistedView = view;
+                }
             }
             finally
             {
@@ -721,10 +761,22 @@ public sealed class DownloadJobGrain : Grain, IDownloadJobGrain, IRemindable
             : null,
     };
 
-    private JobSnapshot Snapshot()
+    /// <summary>A stored view with fresh download links for its ready files.</summary>
+    private JobSnapshot WithUrls(JobSnapshot stored)
     {
         var expiresAt = _time.GetUtcNow() + _options.UrlExpiry;
-        var files = S.Files.Select(f => ToResult(f, withUrl: true, expiresAt)).ToList();
+        return stored with
+        {
+            Files = stored.Files.Select(f => f.Status == FileStatus.Ready
+                ? f with { Url = _source.GetDownloadUrl(new SourceFile(f.FileId, StorageKeys.Source(f.FileId), f.Size ?? 0), expiresAt) }
+                : f).ToList(),
+        };
+    }
+
+    private JobSnapshot Snapshot(bool withUrls = true)
+    {
+        var expiresAt = _time.GetUtcNow() + _options.UrlExpiry;
+        var files = S.Files.Select(f => ToResult(f, withUrls, expiresAt)).ToList();
         return new JobSnapshot
         {
             JobId = JobId,

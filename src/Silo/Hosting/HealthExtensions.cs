@@ -16,9 +16,18 @@ public static class HealthExtensions
 {
     public const string ReadyTag = "ready";
 
-    public static IHealthChecksBuilder AddDelineateHealthChecks(this IServiceCollection services) =>
-        services.AddHealthChecks()
+    /// <summary>Export storage always; Redis in clustered mode.</summary>
+    public static IHealthChecksBuilder AddDelineateHealthChecks(this IServiceCollection services, HostingSettings settings)
+    {
+        var checks = services.AddHealthChecks()
             .AddCheck<StorageHealthCheck>("storage", tags: [ReadyTag]);
+        if (settings.Mode == DelineateMode.Clustered)
+        {
+            services.AddSingleton<RedisHealthCheck>();
+            checks.AddCheck<RedisHealthCheck>("redis", tags: [ReadyTag]);
+        }
+        return checks;
+    }
 
     /// <summary>Minimal-API endpoints (so the OpenAPI document describes them) over the health check service.</summary>
     public static IEndpointRouteBuilder MapDelineateHealth(this IEndpointRouteBuilder endpoints)
