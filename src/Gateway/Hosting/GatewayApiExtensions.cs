@@ -111,18 +111,18 @@ public static class GatewayApiExtensions
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseCors();
-        // The progress page: static files under wwwroot/ui, served at /ui/ (before the rate limiter: a page load is a dozen files). Read from beside the
-        // assembly (build and publish both copy wwwroot there), whatever the working directory.
-        var builtWebRoot = Path.Combine(AppContext.BaseDirectory, "wwwroot");
-        var webRoot = Directory.Exists(builtWebRoot) ? new PhysicalFileProvider(builtWebRoot) : app.Environment.WebRootFileProvider;
-        app.UseDefaultFiles(new DefaultFilesOptions { FileProvider = webRoot });
-        app.UseStaticFiles(new StaticFileOptions { FileProvider = webRoot });
         app.UseRateLimiter();
         app.Use((context, next) =>
         {
             limiter.OnPermitted(context);
             return next(context);
         });
+        // The progress page: static files under wwwroot/ui, served at /ui/. Read from beside the
+        // assembly (build and publish both copy wwwroot there), whatever the working directory.
+        var builtWebRoot = Path.Combine(AppContext.BaseDirectory, "wwwroot");
+        var webRoot = Directory.Exists(builtWebRoot) ? new PhysicalFileProvider(builtWebRoot) : app.Environment.WebRootFileProvider;
+        app.UseDefaultFiles(new DefaultFilesOptions { FileProvider = webRoot });
+        app.UseStaticFiles(new StaticFileOptions { FileProvider = webRoot });
         app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.FromSeconds(15) });
         app.MapOpenApi();
         app.MapScalarApiReference("/docs", o => o.WithTitle("Delineate API").WithOpenApiRoutePattern("/openapi/{documentName}.json"));

@@ -138,9 +138,11 @@ function describeStartError(error) {
   if (status === 413) {
     messages.push('Too many ids in one request: the body may be at most 64 KiB. Split them over several jobs.');
   } else if (status === 429) {
+    // The cap on unfinished jobs says why in its detail; the rate limit only how long to wait.
+    const reason = problem.title === 'Too many unfinished jobs' && problem.detail ? `${problem.detail} ` : 'Too many requests. ';
     if (error.retryAfterSeconds !== null && error.retryAfterSeconds !== undefined) {
       const at = new Date(Date.now() + error.retryAfterSeconds * 1000);
-      messages.push(`Too many requests. Try again in ${error.retryAfterSeconds} s (at ${formatClock(at)}).`);
+      messages.push(`${reason}Try again in ${error.retryAfterSeconds} s (at ${formatClock(at)}).`);
     } else {
       messages.push(problem.detail || 'Too many requests. Try again later.');
     }
