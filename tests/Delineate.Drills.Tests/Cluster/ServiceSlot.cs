@@ -63,9 +63,3 @@ public sealed class ServiceSlot(string name, ServiceKind kind)
 
     public override string ToString() => Current is { } p ? $"{Name} (pid {p.Process.Pid}, {p.BaseAddress})" : $"{Name} (down)";
 }
-
-public enum ServiceKind
-{
-    Silo,
-    Gateway,
-}

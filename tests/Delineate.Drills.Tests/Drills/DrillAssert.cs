@@ -31,9 +31,13 @@ public static class DrillAssert
         }
 
         // A fault the service rode out or gave up on has a name; "internal error" means one escaped its handling.
-        Add(failures, "jobs failed with an internal error instead of a reason", report.JobFailureReasons
-            .Where(r => r.Key.Contains("internal error", StringComparison.OrdinalIgnoreCase))
-            .Select(r => $"{r.Value} × \"{r.Key}\"").ToList());
+        var unexplained = report.JobFailureReasons.Where(r => r.Key.Contains("internal error", StringComparison.OrdinalIgnoreCase)).ToList();
+        if (unexplained.Count > 0)
+        {
+            failures.Add($"{unexplained.Sum(r => r.Value)} jobs failed without a reason: " +
+                string.Join(", ", unexplained.Select(r => $"{r.Value} × \"{r.Key}\"")));
+        }
+
         Add(failures, "verification problems", report.VerificationProblems);
         Add(failures, "event stream violations", report.StreamViolations);
         Add(failures, "jobs unfinished past their deadline", report.StuckPastDeadline);

@@ -127,18 +127,3 @@ public sealed class HealthMonitor(DrillCluster cluster) : IDisposable
 
     public void Dispose() => _http.Dispose();
 }
-
-/// <param name="Code">HTTP status, 0 when there was no answer.</param>
-public sealed record HealthSample(DateTimeOffset At, string Process, int Code, IReadOnlyList<string> FailingChecks, string Body)
-{
-    public string Answer => Code == 0 ? Body : $"{Code} {string.Join(',', FailingChecks)}";
-}
-
-public sealed record HealthVerdict(
-    string Process,
-    int SamplesDuringOutage,
-    int UnhealthyDuringOutage,
-    IReadOnlyList<string> FailingChecksNamed,
-    double? SecondsToReportUnhealthy,
-    double? SecondsToRecoverAfterRestore,
-    IReadOnlyList<string> AnswersDuringOutage);

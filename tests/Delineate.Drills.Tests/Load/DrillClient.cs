@@ -172,6 +172,3 @@ public sealed class DrillClient : IDisposable
 
     public void Dispose() => Http.Dispose();
 }
-
-/// <summary>How an initiate ended: the job id when a 202 came, else why not.</summary>
-public sealed record InitiateOutcome(string? JobId, string IdempotencyKey, int Attempts, string LastAnswer, string? Problem);

@@ -46,5 +46,3 @@ public sealed class HttpTally
 
     private static string? Truncate(string? body) => body is null ? null : body.Length <= 300 ? body : body[..300] + "…";
 }
-
-public sealed record ServerErrorSample(DateTimeOffset At, string Route, int Code, string Gateway, string? Body);

@@ -84,20 +84,3 @@ public sealed class JobRecord(int index, IReadOnlyList<int> fileIds, string owne
     public override string ToString() =>
         $"job #{Index} {JobId ?? "(not accepted)"} [{string.Join(',', FileIds)}] {LastStatusName ?? "?"} follow={Follow}";
 }
-
-public enum FollowMode
-{
-    WebSocket,
-    ServerSentEvents,
-    Poll,
-}
-
-/// <summary>One WebSocket or SSE connection of a follower, and how it ended.</summary>
-public sealed record ConnectionRecord(
-    string Transport,
-    string Gateway,
-    DateTimeOffset Opened,
-    DateTimeOffset Ended,
-    int Messages,
-    int? CloseCode,
-    string End);

@@ -152,9 +152,3 @@ public sealed class RegressionCluster : IAsyncLifetime
         }
     }
 }
-
-[CollectionDefinition(Name)]
-public sealed class RegressionClusterCollection : ICollectionFixture<RegressionCluster>
-{
-    public const string Name = "regression cluster";
-}

@@ -104,7 +104,3 @@ public sealed class ProcessSampler(DrillCluster cluster)
         }
     }
 }
-
-public sealed record MachineLoad(int Cores, int Samples, double MeanLoadAverage, double MaxLoadAverage);
-
-public sealed record ProcessSample(double Second, string Process, int Generation, int Pid, double RssMb, int OpenFds, int Threads);

@@ -1,0 +1,7 @@
+namespace Delineate.Drills.Tests.Cluster;
+
+public enum ServiceKind
+{
+    Silo,
+    Gateway,
+}

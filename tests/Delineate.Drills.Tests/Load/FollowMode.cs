@@ -1,0 +1,8 @@
+namespace Delineate.Drills.Tests.Load;
+
+public enum FollowMode
+{
+    WebSocket,
+    ServerSentEvents,
+    Poll,
+}
