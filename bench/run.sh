@@ -3,8 +3,8 @@
 # loopback (redis-server, s3rver, silo(s), gateway, the BullMQ peer, the bare-Kestrel baseline), runs
 # each benchmark, stops what it started, prints the table and writes bench/results/latest.json.
 #
-#   bench/run.sh            # full run (about 25 minutes)
-#   bench/run.sh --quick    # every figure, smaller and single rounds (under 10 minutes)
+#   bench/run.sh            # full run (15-20 minutes on the 2-core machine)
+#   bench/run.sh --quick    # every figure, single rounds, shorter windows (under 10 minutes)
 #   bench/run.sh --smoke    # tiny loads, seconds per benchmark, no targets judged (tests/bench-smoke-checks.sh)
 #   bench/run.sh --only P1,P3   # a subset (any mode)
 #
@@ -362,9 +362,11 @@ run_p5() {
     raw_rss="$(field raw peak_rss_mib | sort -g | tail -1)"; rss="$(field bundle peak_rss_mib | sort -g | tail -1)"
     runs="$(field bundle mibps | wc -l)"
     pair="$(sed -n 's/.*(median \([0-9.]*\) %).*/\1/p' "$WORK/bundle.txt" | tail -1)"
+    # bundle.sh's header: "# runs=R files=F file_mib=M part_mb=P ..."
+    total="$(sed -n 's/^# runs=[0-9]* files=\([0-9]*\) file_mib=\([0-9]*\).*/\1 \2/p' "$WORK/bundle.txt" | awk '{print $1 * $2}')"
     echo "RESULT $(jq -nc --argjson raw "$raw" --argjson bundle "$bundle" --argjson rss "${rss:-null}" --argjson raw_rss "${raw_rss:-null}" \
-        --argjson runs "$runs" --argjson pair "${pair:-null}" \
-        '{bench: "P5", side: "ours", runs: $runs, raw_mibps: $raw, bundle_mibps: $bundle, ratio_pct: (if $raw > 0 then (1000 * $bundle / $raw | round) / 10 else null end), pair_median_pct: $pair, peak_rss_mib: $rss, raw_peak_rss_mib: $raw_rss}')" | record
+        --argjson runs "$runs" --argjson pair "${pair:-null}" --argjson total "${total:-null}" \
+        '{bench: "P5", side: "ours", runs: $runs, total_mib: $total, raw_mibps: $raw, bundle_mibps: $bundle, ratio_pct: (if $raw > 0 then (1000 * $bundle / $raw | round) / 10 else null end), pair_median_pct: $pair, peak_rss_mib: $rss, raw_peak_rss_mib: $raw_rss}')" | record
 }
 
 # ------------------------------------------------------------------------------------------------

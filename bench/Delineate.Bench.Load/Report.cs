@@ -93,11 +93,12 @@ public static class Report
         }
         if (Find("P5", "ours") is { } p5)
         {
-            rows.Add(new Row("P5", $"bundling vs raw multipart upload of the same 1 GiB (median of {D(p5, "runs")})",
+            var size = D(p5, "total_mib") is { } mib ? (mib >= 1024 ? $"{mib / 1024:0.#} GiB" : $"{mib:0} MiB") : "1 GiB";
+            rows.Add(new Row("P5", $"bundling vs raw multipart upload of the same {size} (median of {D(p5, "runs")})",
                 $"{F(D(p5, "bundle_mibps"))} MiB/s = {F(D(p5, "ratio_pct"))} % (per-pair median {F(D(p5, "pair_median_pct"))} %)",
                 "–", $"raw {F(D(p5, "raw_mibps"))} MiB/s",
                 "≥ 70 %", D(p5, "ratio_pct") is { } ratio ? ratio >= 70 : null));
-            rows.Add(new Row("P5", "bundle peak RSS for 1 GiB, MiB", F(D(p5, "peak_rss_mib"), "0"), "–", $"raw {F(D(p5, "raw_peak_rss_mib"), "0")}",
+            rows.Add(new Row("P5", $"bundle peak RSS for {size}, MiB", F(D(p5, "peak_rss_mib"), "0"), "–", $"raw {F(D(p5, "raw_peak_rss_mib"), "0")}",
                 "≤ 300 MiB", D(p5, "peak_rss_mib") is { } peak ? peak <= 300 : null));
         }
         foreach (var (label, limit) in new[] { ("tuned", 5.0), ("production", 120.0) })

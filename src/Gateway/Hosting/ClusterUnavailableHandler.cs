@@ -37,6 +37,8 @@ public sealed class ClusterUnavailableHandler(IProblemDetailsService problems, I
         // Redis (membership, grain state, reminders) down or restarting, however Orleans wraps it.
         StackExchange.Redis.RedisConnectionException or StackExchange.Redis.RedisTimeoutException => true,
         Orleans.Storage.InconsistentStateException => false,
+        // A grain could not read or write its state (Redis down): Orleans flattens the cause into the message.
+        OrleansException { Message: var m } when m.StartsWith("Error from storage provider", StringComparison.Ordinal) => true,
         Orleans.Serialization.UnavailableExceptionFallbackException { ExceptionType: var type } when type?.Contains("Redis", StringComparison.Ordinal) == true => true,
         // Before the client first reaches a silo it has no grain manifest, so grain lookups fail this way.
         ArgumentException { Message: var m } when m.StartsWith("Could not find an implementation for interface", StringComparison.Ordinal) => true,

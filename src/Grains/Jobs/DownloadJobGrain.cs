@@ -309,7 +309,9 @@ public sealed class DownloadJobGrain : Grain, IDownloadJobGrain, IRemindable
         {
             activity?.SetStatus(ActivityStatusCode.Error, ex.GetType().Name);
             _logger.LogError(ex, "Job {JobId} failed", JobId);
-            await TryFailAsync();
+            await TryFailAsync(S.Phase == JobPhase.Bundling && TransientErrors.IsTransient(ex)
+                ? $"The archive could not be stored: export storage did not answer after {_options.MaxAttempts} attempts."
+                : "The job hit an internal error.");
         }
         finally
         {
@@ -471,11 +473,11 @@ public sealed class DownloadJobGrain : Grain, IDownloadJobGrain, IRemindable
             JobId, status, Count(FileStatus.Ready), Count(FileStatus.Missing), Count(FileStatus.Failed));
     }
 
-    private async Task TryFailAsync()
+    private async Task TryFailAsync(string reason)
     {
         try
         {
-            await FinishAsync(JobStatus.Failed, "The job hit an internal error.");
+            await FinishAsync(JobStatus.Failed, reason);
         }
         catch (Exception ex)
         {

@@ -21,6 +21,9 @@ public sealed class DrillRunner(DrillProfile profile, Action<string> log)
     private static readonly TimeSpan RecheckFinishedEvery = TimeSpan.FromSeconds(15);
     private static readonly TimeSpan FollowersGrace = TimeSpan.FromSeconds(30);
 
+    /// <summary>Jobs started this soon after the load began are left out of <see cref="DrillReport.SteadyDurations"/>.</summary>
+    public static readonly TimeSpan WarmUp = TimeSpan.FromSeconds(120);
+
     private readonly ConcurrentQueue<JobRecord> _jobs = new();
     private readonly ConcurrentDictionary<string, JobVerdict> _verdicts = new();
     private readonly ConcurrentQueue<string> _stuck = new();
@@ -137,7 +140,7 @@ public sealed class DrillRunner(DrillProfile profile, Action<string> log)
             log($"{orphans.Count} job states in Redis that no client was given: {string.Join(", ", orphans.Take(10))}");
         }
 
-        var report = BuildReport(cluster, client, health, sampler, injector, seed, startedAt, wall.Elapsed, loadSeconds, lost) with { OrphanJobStates = orphans };
+        var report = BuildReport(cluster, client, health, sampler, injector, seed, startedAt, wall.Elapsed, loadSeconds, loadStart, lost) with { OrphanJobStates = orphans };
         log($"report: {ResultsWriter.Write(report)}");
         return report;
     }
@@ -368,6 +371,7 @@ public sealed class DrillRunner(DrillProfile profile, Action<string> log)
         DateTimeOffset startedAt,
         TimeSpan wall,
         double loadSeconds,
+        DateTimeOffset loadStart,
         List<LostJob> lost)
     {
         var jobs = _jobs.ToList();
@@ -403,6 +407,9 @@ public sealed class DrillRunner(DrillProfile profile, Action<string> log)
             FileFailureReasons = Histogram(verdicts.SelectMany(v => v.FileErrors)),
             FilesByStatus = verdicts.SelectMany(v => v.FilesByStatus).GroupBy(p => p.Key).ToDictionary(g => g.Key, g => g.Sum(p => p.Value)),
             Durations = DurationStats.Of(finished.Select(v => v.DurationSeconds)),
+            SteadyDurations = DurationStats.Of(jobs
+                .Where(j => j.JobId is not null && j.InitiatedAt - loadStart >= WarmUp && _verdicts.TryGetValue(j.JobId, out var v) && JobStatuses.IsTerminal(v.Status))
+                .Select(j => _verdicts[j.JobId!].DurationSeconds)),
             CompletedDurations = DurationStats.Of(finished.Where(v => v.Status == JobStatuses.Completed).Select(v => v.DurationSeconds)),
             ClientObservedDurations = DurationStats.Of(jobs.Where(j => j.TerminalSeenAt is not null).Select(j => (j.TerminalSeenAt!.Value - j.InitiatedAt!.Value).TotalSeconds)),
             Lost = lost,

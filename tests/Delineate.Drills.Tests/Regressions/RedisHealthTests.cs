@@ -34,7 +34,7 @@ public sealed class RedisHealthTests(RegressionCluster fixture, ITestOutputHelpe
                         foreach (var (name, address) in services.Where(s => !unhealthy.ContainsKey(s.Name)))
                         {
                             var (code, body) = await ReadyAsync(http, address, ct);
-                            answers[name] = $"{code} {body}";
+                            answers[name] = $"{(int)code} {body}";
                             if (code == HttpStatusCode.ServiceUnavailable && HealthMonitor.FailingChecks(body).Count > 0)
                             {
                                 unhealthy[name] = body;
@@ -67,7 +67,7 @@ public sealed class RedisHealthTests(RegressionCluster fixture, ITestOutputHelpe
                 foreach (var (name, address) in services)
                 {
                     var (code, body) = await ReadyAsync(http, address, ct);
-                    answers[name] = $"{code} {body}";
+                    answers[name] = $"{(int)code} {body}";
                 }
 
                 return answers.Values.All(a => a.StartsWith("200", StringComparison.Ordinal));

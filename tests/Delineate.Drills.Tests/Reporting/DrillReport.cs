@@ -1,3 +1,4 @@
+using Delineate.Drills.Tests.Drills;
 using Delineate.Drills.Tests.Faults;
 using Delineate.Drills.Tests.Health;
 using Delineate.Drills.Tests.Load;
@@ -22,6 +23,13 @@ public sealed record DrillReport
 
     /// <summary>Server-side duration (updatedAt − createdAt of the final status) of every finished job.</summary>
     public required DurationStats Durations { get; init; }
+
+    /// <summary>
+    /// Of jobs started at least <see cref="DrillRunner.WarmUp"/> after the load began: the first
+    /// minutes after a cold start (JIT, connection pools) are slow on a busy machine, and would set
+    /// a short run's p95 by themselves.
+    /// </summary>
+    public DurationStats? SteadyDurations { get; init; }
 
     /// <summary>Of completed jobs only.</summary>
     public required DurationStats CompletedDurations { get; init; }
