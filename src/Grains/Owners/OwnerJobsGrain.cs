@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Delineate.Abstractions;
 using Delineate.Grains.Jobs;
 using Microsoft.Extensions.Logging;
@@ -15,7 +16,10 @@ public sealed class OwnerJobsGrain(
     /// <summary>Beyond this, the oldest finished jobs leave the index (they still expire on their own).</summary>
     public const int MaxEntries = 10_000;
 
+    private static readonly TimeSpan WriteInterval = TimeSpan.FromSeconds(1);
+
     private bool _dirty;
+    private long _lastWrite;
     private Task? _writer;
 
     private List<JobSummary> Jobs => state.State.Jobs;
@@ -127,7 +131,15 @@ public sealed class OwnerJobsGrain(
         {
             while (_dirty)
             {
+                // Each write stores the whole index: at most one a second, and every change made in
+                // between shares it, so a busy owner costs one write a second, not one per job event.
+                var sinceLast = Stopwatch.GetElapsedTime(_lastWrite);
+                if (_lastWrite != 0 && sinceLast < WriteInterval)
+                {
+                    await Task.Delay(WriteInterval - sinceLast);
+                }
                 _dirty = false;
+                _lastWrite = Stopwatch.GetTimestamp();
                 try
                 {
                     await state.WriteStateAsync();
@@ -136,7 +148,6 @@ public sealed class OwnerJobsGrain(
                 {
                     logger.LogWarning(ex, "Owner index {Owner} could not be saved; retrying", this.GetPrimaryKeyString());
                     _dirty = true;
-                    await Task.Delay(TimeSpan.FromSeconds(1));
                 }
             }
         }

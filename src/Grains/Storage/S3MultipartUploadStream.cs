@@ -223,13 +223,39 @@ internal sealed class S3MultipartUploadStream : Stream
 
     private int Append(ReadOnlySpan<byte> source)
     {
-        _buffer ??= ArrayPool<byte>.Shared.Rent(_partSize);
-        var count = Math.Min(source.Length, _partSize - _filled);
+        if (_buffer is null || (_filled == _buffer.Length && _buffer.Length < _partSize))
+        {
+            Grow(source.Length);
+        }
+        var count = Math.Min(source.Length, Math.Min(_partSize, _buffer!.Length) - _filled);
         source[..count].CopyTo(_buffer.AsSpan(_filled));
         _filled += count;
         _written += count;
         return count;
     }
+
+    /// <summary>
+    /// Most archives are far smaller than a part: the first buffer starts small and doubles up to the part
+    /// size, so a job of a few small files does not take (and, past what the shared pool keeps, allocate
+    /// on the large-object heap) a whole part buffer. Once a part has gone, the object is large: full buffers.
+    /// </summary>
+    private void Grow(int needed)
+    {
+        var size = _nextPartNumber > 1 ? _partSize : Math.Max(InitialBufferSize, (_buffer?.Length ?? 0) * 2);
+        while (size < _filled + needed && size < _partSize)
+        {
+            size *= 2;
+        }
+        var bigger = ArrayPool<byte>.Shared.Rent(Math.Min(size, _partSize));
+        if (_buffer is not null)
+        {
+            _buffer.AsSpan(0, _filled).CopyTo(bigger);
+            ArrayPool<byte>.Shared.Return(_buffer);
+        }
+        _buffer = bigger;
+    }
+
+    private const int InitialBufferSize = 64 * 1024;
 
     /// <summary>Hands the full buffer to a part upload and continues in the spare one (or a new one).</summary>
     private void StartPartUpload()
