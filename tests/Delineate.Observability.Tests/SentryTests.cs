@@ -29,7 +29,7 @@ public sealed class SentryTests(ObservedCluster cluster, ITestOutputHelper outpu
     {
         var job = cluster.Jobs["fatal"];
         Assert.Equal(JobStatuses.Failed, job.Status);
-        Assert.Contains("internal error", job.FinalStatus.String("error"), StringComparison.OrdinalIgnoreCase);
+        Assert.Contains("archive could not be stored", job.FinalStatus.String("error"), StringComparison.OrdinalIgnoreCase);
         Assert.Contains(cluster.Proxy.Injected, r => r.Contains($"/exports/{job.JobId}.zip", StringComparison.Ordinal));
 
         // The silo's error line says which trace the job belongs to.
