@@ -11,7 +11,11 @@ public sealed class ClusterUnavailableHandler(IProblemDetailsService problems, I
 {
     public async ValueTask<bool> TryHandleAsync(HttpContext context, Exception exception, CancellationToken cancellationToken)
     {
-        if (!IsUnavailable(exception) || context.Response.HasStarted)
+        var unavailable = IsUnavailable(exception)
+            // A cancellation the client did not ask for came from the cluster (a call that expired
+            // while a silo was dead or starved), never from the request.
+            || (exception is OperationCanceledException && !context.RequestAborted.IsCancellationRequested);
+        if (!unavailable || context.Response.HasStarted)
         {
             return false;
         }
@@ -37,6 +41,8 @@ public sealed class ClusterUnavailableHandler(IProblemDetailsService problems, I
         // Redis (membership, grain state, reminders) down or restarting, however Orleans wraps it.
         StackExchange.Redis.RedisConnectionException or StackExchange.Redis.RedisTimeoutException => true,
         Orleans.Storage.InconsistentStateException => false,
+        // "Message expired before placement could complete for grain …": the grain's silo died or stalled.
+        OperationCanceledException { Message: var m } when m.Contains("expired", StringComparison.OrdinalIgnoreCase) => true,
         // A grain could not read or write its state (Redis down): Orleans flattens the cause into the message.
         OrleansException { Message: var m } when m.StartsWith("Error from storage provider", StringComparison.Ordinal) => true,
         Orleans.Serialization.UnavailableExceptionFallbackException { ExceptionType: var type } when type?.Contains("Redis", StringComparison.Ordinal) == true => true,

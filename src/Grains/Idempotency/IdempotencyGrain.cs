@@ -30,14 +30,20 @@ public sealed class IdempotencyGrain(
             {
                 return new IdempotentInitiation { Job = existing };
             }
+            // An earlier attempt recorded the key but did not get as far as storing the job (its
+            // silo died, storage failed, or the owner was at the cap): finish it under the same id.
+            jobId = state.State.JobId;
+        }
+        else
+        {
+            // The key is recorded before the job exists, so every retry converges on this one job id,
+            // whatever happens to this attempt after this line.
+            state.State = new IdempotencyState { BodyHash = bodyHash, JobId = jobId, CreatedAt = time.GetUtcNow() };
+            await state.WriteStateAsync();
         }
         var created = await JobCreation.CreateAsync(GrainFactory, jobId, request, maxActive, time);
-        if (created is null)
-        {
-            return new IdempotentInitiation { OverCap = true };
-        }
-        state.State = new IdempotencyState { BodyHash = bodyHash, JobId = jobId, CreatedAt = time.GetUtcNow() };
-        await state.WriteStateAsync();
-        return new IdempotentInitiation { Job = created };
+        return created is null
+            ? new IdempotentInitiation { OverCap = true }
+            : new IdempotentInitiation { Job = created };
     }
 }

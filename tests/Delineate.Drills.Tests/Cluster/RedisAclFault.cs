@@ -5,7 +5,8 @@ namespace Delineate.Drills.Tests.Cluster;
 /// <summary>
 /// Redis ACLs as a precise fault: the default user (the one every silo uses) keeps its access to
 /// everything except one kind of key, whose writes fail with NOPERM, as they would if those calls
-/// timed out: the reminder table (<c>{serviceId}/reminders</c>, a sorted set), or the job states.
+/// timed out: the reminder table (<c>{serviceId}/reminders</c>, a sorted set), the job states, or
+/// the idempotency records.
 /// </summary>
 public static class RedisAclFault
 {
@@ -18,6 +19,10 @@ public static class RedisAclFault
     /// </summary>
     public static Task DenyJobStateWritesAsync(int redisPort) =>
         RunAsync(redisPort, "ACL", "SETUSER", "default", "resetkeys", "~*/members/*", "~*/reminders", "~*/state/[^d]*", "%R~*/state/d*");
+
+    /// <summary>Idempotency records (<c>…/state/idempotency/…</c>) become read-only; everything else works.</summary>
+    public static Task DenyIdempotencyWritesAsync(int redisPort) =>
+        RunAsync(redisPort, "ACL", "SETUSER", "default", "resetkeys", "~*/members/*", "~*/reminders", "~*/state/[^i]*", "%R~*/state/i*");
 
     public static Task AllowAllAsync(int redisPort) =>
         RunAsync(redisPort, "ACL", "SETUSER", "default", "resetkeys", "~*");

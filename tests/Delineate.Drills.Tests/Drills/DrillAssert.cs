@@ -39,6 +39,8 @@ public static class DrillAssert
         }
 
         Add(failures, "verification problems", report.VerificationProblems);
+        // A job no client was given: a retried initiate (same Idempotency-Key) that made a second job, or a half-done one.
+        Add(failures, "job states in Redis that no client was given", report.OrphanJobStates);
         Add(failures, "event stream violations", report.StreamViolations);
         Add(failures, "jobs unfinished past their deadline", report.StuckPastDeadline);
         Add(failures, "finished jobs that later showed another status", report.TerminalReversals);
