@@ -6,12 +6,14 @@
 #   scripts/cluster.sh up [--silos N] [--gateways M] [--no-build]   build, start, seed, print URLs
 #   scripts/cluster.sh status                                       processes, ports, health
 #   scripts/cluster.sh add-silo                                     one more silo
-#   scripts/cluster.sh remove-silo [--force]                        SIGTERM the newest silo (graceful)
+#   scripts/cluster.sh remove-silo [NAME] [--force]                 SIGTERM a silo, the newest unless
+#                                                                   NAME (e.g. silo-1) is given (graceful)
 #   scripts/cluster.sh logs [NAME] [-f]                             e.g. logs silo-2 -f
 #   scripts/cluster.sh down                                         stop everything it started
 #
-# Everything lives in .cluster/ (gitignored): logs/ (one file per process), run/ (PIDs, ports),
-# data/ (the S3 objects). It stops only the PIDs it recorded. Settings the services read
+# Everything lives in .cluster/ (gitignored; CLUSTER_DIR=path puts it elsewhere, so that two
+# clusters can run side by side): logs/ (one file per process), run/ (PIDs, ports), data/ (the S3
+# objects). It stops only the PIDs it recorded. Settings the services read
 # (README "Configuration") pass through from your environment, e.g.
 #   DOWNLOAD_DELAY_MAX_MS=1500 scripts/cluster.sh up --silos 3
 # Needs: dotnet, redis-server (Debian package redis-server), node + npm (s3rver is installed into
@@ -19,7 +21,9 @@
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-STATE="$ROOT/.cluster"
+STATE="${CLUSTER_DIR:-$ROOT/.cluster}"
+mkdir -p "$STATE"
+STATE="$(cd "$STATE" && pwd)"
 RUN="$STATE/run"
 LOGS="$STATE/logs"
 DATA="$STATE/data"
@@ -253,7 +257,7 @@ cmd_up() {
     start_process redis redis-server --bind 127.0.0.1 --port "$redis_port" --save '' --appendonly no --daemonize no
     wait_until redis "answering" redis-cli -h 127.0.0.1 -p "$redis_port" ping || die "redis did not start"
 
-    step "s3rver on 127.0.0.1:$s3_port (data in .cluster/data/s3)"
+    step "s3rver on 127.0.0.1:$s3_port (data in ${DATA#"$ROOT"/}/s3)"
     # Without the legacy OpenSSL provider, s3rver answers paged listings with 500 on Node 17+.
     start_process s3rver env NODE_OPTIONS=--openssl-legacy-provider \
         "$S3RVER" -d "$DATA/s3" -a 127.0.0.1 -p "$s3_port" --silent
@@ -279,7 +283,7 @@ cmd_up() {
     trap - EXIT
 
     say
-    say "Cluster up: $silos silo(s), $gateways gateway(s); logs in .cluster/logs/."
+    say "Cluster up: $silos silo(s), $gateways gateway(s); logs in ${LOGS#"$ROOT"/}/."
     print_urls
 }
 
@@ -318,8 +322,15 @@ cmd_add_silo() {
 }
 
 cmd_remove_silo() {
-    local force=0
-    [ "${1:-}" = --force ] && force=1
+    local force=0 target=""
+    while [ $# -gt 0 ]; do
+        case "$1" in
+            --force) force=1 ;;
+            silo-*) target="$1" ;;
+            *) die "remove-silo: unknown argument $1 (a silo name such as silo-1, or --force)" ;;
+        esac
+        shift
+    done
     require_up
     local running=() s
     for s in $(names_of silo); do is_running "$s" && running+=("$s"); done
@@ -327,7 +338,12 @@ cmd_remove_silo() {
     if [ "${#running[@]}" -eq 1 ] && [ "$force" -eq 0 ]; then
         die "${running[0]} is the last silo: jobs would wait until a silo is back (remove-silo --force to do it anyway)"
     fi
-    s="${running[${#running[@]}-1]}"
+    if [ -n "$target" ]; then
+        is_running "$target" || die "$target is not running (running: ${running[*]})"
+        s="$target"
+    else
+        s="${running[${#running[@]}-1]}"
+    fi
     step "remove $s (SIGTERM: it leaves the cluster; its jobs resume on the others)"
     stop_process "$s"
 }
@@ -386,7 +402,7 @@ cmd_down() {
         [ -f "$RUN/$name.pid" ] && stop_process "$name"
     done
     rm -f "$STATE/cluster.env"
-    say "  logs kept in .cluster/logs/"
+    say "  logs kept in ${LOGS#"$ROOT"/}/"
 }
 
 # ---- main -----------------------------------------------------------------------------------------

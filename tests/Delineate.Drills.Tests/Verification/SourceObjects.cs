@@ -4,8 +4,13 @@ using System.Net;
 namespace Delineate.Drills.Tests.Verification;
 
 /// <summary>The seeded source objects, read straight from s3rver (it does not check signatures) and kept.</summary>
-public sealed class SourceObjects(S3Server s3, string bucket, HttpClient http)
+public sealed class SourceObjects(Uri bucketUri, HttpClient http)
 {
+    public SourceObjects(S3Server s3, string bucket, HttpClient http)
+        : this(s3.ObjectUri(bucket, ""), http)
+    {
+    }
+
     private readonly ConcurrentDictionary<int, Lazy<Task<byte[]?>>> _cache = new();
 
     /// <summary>The bytes of <c>downloads/{id}.zip</c>, or null when there is no such object.</summary>
@@ -14,7 +19,7 @@ public sealed class SourceObjects(S3Server s3, string bucket, HttpClient http)
 
     private async Task<byte[]?> LoadAsync(int fileId)
     {
-        using var response = await http.GetAsync(s3.ObjectUri(bucket, $"downloads/{fileId}.zip"));
+        using var response = await http.GetAsync(new Uri(bucketUri, $"downloads/{fileId}.zip"));
         if (response.StatusCode == HttpStatusCode.NotFound)
         {
             return null;
