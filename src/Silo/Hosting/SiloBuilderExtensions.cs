@@ -6,6 +6,8 @@ using Microsoft.Extensions.DependencyInjection;
 using Orleans.Configuration;
 using Orleans.Dashboard;
 using Orleans.Hosting;
+using Orleans.Serialization;
+using Orleans.Storage;
 
 namespace Delineate.Silo.Hosting;
 
@@ -35,23 +37,26 @@ public static class SiloBuilderExtensions
             var redis = settings.RedisOptions();
             silo.ConfigureEndpoints(settings.AdvertisedIp, settings.SiloPort, settings.GatewayPort, listenOnAnyHostAddress: !settings.AdvertisedIp.Equals(System.Net.IPAddress.Loopback))
                 .UseRedisClustering(o => o.ConfigurationOptions = redis.Clone())
-                .AddRedisGrainStorage(DownloadJobGrain.StorageName, o =>
+                .AddRedisGrainStorage(DownloadJobGrain.StorageName, storage => storage.Configure<Serializer, IGrainStorageSerializer>((o, binary, json) =>
                 {
                     o.ConfigurationOptions = redis.Clone();
                     o.DeleteStateOnClear = true;
-                })
-                .AddRedisGrainStorage(IdempotencyGrain.StorageName, o =>
+                    o.GrainStorageSerializer = new BinaryGrainStateSerializer(binary, json);
+                }))
+                .AddRedisGrainStorage(IdempotencyGrain.StorageName, storage => storage.Configure<Serializer, IGrainStorageSerializer>((o, binary, json) =>
                 {
                     o.ConfigurationOptions = redis.Clone();
                     o.DeleteStateOnClear = true;
+                    o.GrainStorageSerializer = new BinaryGrainStateSerializer(binary, json);
                     // Keys are honoured 24 h; Redis forgets them a little later.
                     o.EntryExpiry = IdempotencyGrain.Lifetime + TimeSpan.FromHours(1);
-                })
-                .AddRedisGrainStorage("PubSubStore", o =>
+                }))
+                .AddRedisGrainStorage("PubSubStore", storage => storage.Configure<Serializer, IGrainStorageSerializer>((o, binary, json) =>
                 {
                     o.ConfigurationOptions = redis.Clone();
                     o.DeleteStateOnClear = true;
-                })
+                    o.GrainStorageSerializer = new BinaryGrainStateSerializer(binary, json);
+                }))
                 .UseRedisReminderService(o => o.ConfigurationOptions = redis.Clone());
         }
         // The pulling agents poll the memory-stream queues every 100 ms by default: that wait is most of
