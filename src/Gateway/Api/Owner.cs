@@ -6,7 +6,8 @@ using Microsoft.Extensions.Options;
 namespace Delineate.Gateway.Api;
 
 /// <summary>
-/// Who is asking. <c>Auth:Mode</c> none: the <c>X-User-Id</c> header, else "anonymous".
+/// Who is asking. <c>Auth:Mode</c> none: the <c>X-User-Id</c> header, else "anonymous"; a
+/// malformed one is a 400 naming the header, never silently another owner.
 /// apikey: the owner the <c>X-API-Key</c> (or <c>Authorization: Bearer</c>) key maps to.
 /// A browser cannot set headers on a WebSocket handshake, so there the same values may come as
 /// offered subprotocols, base64url-encoded: <c>delineate.user.{id}</c> or <c>delineate.key.{key}</c>
@@ -35,12 +36,8 @@ public sealed class Owner(IOptions<GatewayOptions> options)
     {
         if (!_requiresKey)
         {
-            var header = context.Request.Headers["X-User-Id"].ToString().Trim();
-            if (header.Length == 0)
-            {
-                header = FromWebSocketProtocol(context, UserProtocolPrefix)?.Trim() ?? "";
-            }
-            return header.Length is > 0 and <= MaxLength && header.All(c => c > ' ' && c < 127) ? header : Anonymous;
+            var userId = UserId(context);
+            return userId is { Length: > 0 } && IsValidUserId(userId) ? userId : Anonymous;
         }
         var key = context.Request.Headers["X-API-Key"].ToString();
         if (key.Length == 0)
@@ -57,6 +54,41 @@ public sealed class Owner(IOptions<GatewayOptions> options)
         }
         return key.Length > 0 && _keys.TryGetValue(key, out var owner) ? owner : null;
     }
+
+    /// <summary>
+    /// In <c>Auth:Mode</c> none, the problem with the <c>X-User-Id</c> the request sent (or its
+    /// WebSocket subprotocol form), or null when it sent none or a valid one.
+    /// </summary>
+    public string? UserIdProblem(HttpContext context)
+    {
+        if (_requiresKey)
+        {
+            return null;
+        }
+        var userId = UserId(context);
+        if (userId is null)
+        {
+            return "The delineate.user.* subprotocol must carry a base64url-encoded user id.";
+        }
+        return userId.Length == 0 || IsValidUserId(userId)
+            ? null
+            : $"Must be 1 to {MaxLength} printable ASCII characters without spaces.";
+    }
+
+    /// <summary>The user id the request sent: "" when none; null when its subprotocol form is malformed.</summary>
+    private static string? UserId(HttpContext context)
+    {
+        var header = context.Request.Headers["X-User-Id"].ToString().Trim();
+        if (header.Length > 0)
+        {
+            return header;
+        }
+        var offered = context.WebSockets.WebSocketRequestedProtocols.Any(p => p.StartsWith(UserProtocolPrefix, StringComparison.Ordinal));
+        return offered ? FromWebSocketProtocol(context, UserProtocolPrefix)?.Trim() : "";
+    }
+
+    private static bool IsValidUserId(string userId) =>
+        userId.Length is > 0 and <= MaxLength && userId.All(c => c > ' ' && c < 127);
 
     /// <summary>The owner token a WebSocket handshake offers as a subprotocol, decoded; null when none or malformed.</summary>
     private static string? FromWebSocketProtocol(HttpContext context, string prefix)
@@ -85,6 +117,10 @@ public sealed class Owner(IOptions<GatewayOptions> options)
         public ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
         {
             var http = context.HttpContext;
+            if (owner.UserIdProblem(http) is { } problem)
+            {
+                return ValueTask.FromResult<object?>(Problems.Field("X-User-Id", problem, "Invalid header"));
+            }
             if (owner.Resolve(http) is not { } resolved)
             {
                 http.Response.Headers.WWWAuthenticate = "Bearer";
