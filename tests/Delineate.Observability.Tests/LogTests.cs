@@ -23,7 +23,8 @@ public sealed partial class LogTests(ObservedCluster cluster, ITestOutputHelper 
             {
                 lines.RemoveAt(lines.Count - 1); // SIGKILL may cut the last line short
             }
-            Assert.True(lines.Count > 10, $"{process.Name} wrote only {lines.Count} lines");
+            // Random placement may leave a silo with one job: its start-up lines and that job's are all it writes.
+            Assert.True(lines.Count > 3, $"{process.Name} wrote only {lines.Count} lines");
             var service = process == cluster.Gateway.Process ? "delineate-gateway" : "delineate-silo";
             foreach (var line in lines)
             {

@@ -406,10 +406,13 @@ public sealed class ObservedCluster : IAsyncLifetime
         job.FinalStatus = last!.Value;
         Note($"failover job {job.Status} after the kill");
 
+        // job.run ends after job.bundle and may come in the next export batch: wait for both.
+        var survivorInstance = InstanceId(survivor.Process);
         await Poll.UntilAsync(
-            $"the job.bundle span of trace {traceId} to arrive",
+            $"the job.bundle span and {survivor.Name}'s job.run span of trace {traceId} to arrive",
             TimeSpan.FromSeconds(20),
-            _ => Task.FromResult(Otlp.Trace(traceId).Any(s => s.Name == "job.bundle")),
+            _ => Task.FromResult(Otlp.Trace(traceId).Any(s => s.Name == "job.bundle")
+                && Otlp.Trace(traceId).Any(s => s.Name == "job.run" && s.ServiceInstanceId == survivorInstance)),
             () => $"spans of the trace: {string.Join("\n  ", Otlp.Trace(traceId))}",
             TimeSpan.FromMilliseconds(100));
         Failover = new FailoverRecord(job, requestId, traceId, victim, survivor);

@@ -7,13 +7,14 @@ using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
-namespace Delineate.Drills.Tests.Cluster;
+namespace Delineate.EndToEnd.Tests.Infrastructure;
 
 /// <summary>
 /// A reverse proxy (Kestrel, in the test process) between the services and s3rver that answers
 /// chosen requests with an error instead of forwarding them: a precise, repeatable S3 fault (for
 /// example "the next 3 CreateMultipartUpload requests get 503"), where stopping s3rver would have
-/// to be timed against the job. Every request is recorded.
+/// to be timed against the job, or "every request for this job's archive gets 503"). Every request
+/// is recorded. Used by the drills and the observability tests.
 /// </summary>
 public sealed class FaultyS3Proxy : IAsyncDisposable
 {
@@ -32,6 +33,7 @@ public sealed class FaultyS3Proxy : IAsyncDisposable
     });
 
     private readonly ConcurrentQueue<string> _requests = new();
+    private readonly ConcurrentQueue<string> _injected = new();
     private readonly Lock _gate = new();
     private readonly List<FaultRule> _rules = [];
     private readonly Uri _upstream;
@@ -47,6 +49,9 @@ public sealed class FaultyS3Proxy : IAsyncDisposable
 
     /// <summary>"METHOD /path?query-names → code" for every request so far.</summary>
     public IReadOnlyList<string> Requests => _requests.ToArray();
+
+    /// <summary>"METHOD /path" of every request answered with an injected error.</summary>
+    public IReadOnlyList<string> Injected => _injected.ToArray();
 
     public static async Task<FaultyS3Proxy> StartAsync(Uri upstream)
     {
@@ -74,6 +79,10 @@ public sealed class FaultyS3Proxy : IAsyncDisposable
         return rule;
     }
 
+    /// <summary>Every request whose path contains <paramref name="pathPart"/> gets 503 from now on.</summary>
+    public FaultRule Fail(string pathPart) =>
+        Fail($"path contains {pathPart}", request => (request.Path.Value ?? "").Contains(pathPart, StringComparison.Ordinal), int.MaxValue);
+
     /// <summary>CreateMultipartUpload: <c>POST /{bucket}/{key}?uploads</c>.</summary>
     public static bool IsCreateMultipartUpload(HttpRequest request) =>
         HttpMethods.IsPost(request.Method) && request.Query.ContainsKey("uploads");
@@ -91,10 +100,11 @@ public sealed class FaultyS3Proxy : IAsyncDisposable
         if (rule is not null)
         {
             _requests.Enqueue($"{request.Method} {request.Path}{QueryNames(request)} → {rule.StatusCode} (injected: {rule.Name})");
+            _injected.Enqueue($"{request.Method} {request.Path}");
             context.Response.StatusCode = rule.StatusCode;
             context.Response.ContentType = "application/xml";
             await context.Response.WriteAsync(
-                $"<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>ServiceUnavailable</Code><Message>injected by the drill: {rule.Name}</Message></Error>");
+                $"<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>ServiceUnavailable</Code><Message>injected by the test: {rule.Name}</Message></Error>");
             return;
         }
 
