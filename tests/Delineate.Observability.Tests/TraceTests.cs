@@ -60,13 +60,18 @@ public sealed class TraceTests(ObservedCluster cluster, ITestOutputHelper output
         var runsByInstance = runs.Select(r => r.ServiceInstanceId).Concat(victimFetches.Select(f => f.ServiceInstanceId)).Distinct().ToList();
         Assert.True(runsByInstance.Count == 2, $"the job's spans should come from both silos; instances: {string.Join(", ", runsByInstance)}\n{dump}");
 
-        // job.fetch: every file of the job, on one silo or the other, in this trace.
+        // job.fetch: every file of the job, on one silo or the other, in this trace. The exception:
+        // files the killed silo settled in its last export window (spans are batched every 200 ms),
+        // whose spans died with it; the survivor does not fetch a settled file again. At most the
+        // files it had in flight (JOB_CONCURRENCY = 2) can be in that window.
         var fetched = spans.Where(s => s.Name == "job.fetch")
             .Select(s => s.Attributes.GetValueOrDefault("file.id"))
             .Select(id => Convert.ToInt32(id, System.Globalization.CultureInfo.InvariantCulture))
             .ToHashSet();
         var notFetched = job.FileIds.Where(id => !fetched.Contains(id)).ToList();
-        Assert.True(notFetched.Count == 0, $"no job.fetch span in the trace for files {string.Join(", ", notFetched)}\n{dump}");
+        Assert.True(notFetched.Count <= 2, $"no job.fetch span in the trace for files {string.Join(", ", notFetched)}\n{dump}");
+        var readyFiles = job.FinalStatus.Array("files").Where(f => f.String("status") == "ready").Select(f => (int)f.Long("file_id")).ToHashSet();
+        Assert.True(notFetched.All(readyFiles.Contains), $"files without a fetch span must still be ready: {string.Join(", ", notFetched)}\n{dump}");
         Assert.All(spans.Where(s => s.Name == "job.fetch"), s => Assert.Equal("Ready", s.Attributes.GetValueOrDefault("file.status")));
         var survivorFetches = spans.Where(s => s.Name == "job.fetch" && s.ServiceInstanceId == failover.SurvivorInstanceId).ToList();
         Assert.True(survivorFetches.Count > 0 && survivorFetches.All(s => s.ParentSpanId == resumedRun[0].SpanId),
