@@ -100,15 +100,17 @@ public sealed partial class ClusterFailoverTests(ITestOutputHelper output) : IAs
         // sit on one silo; then that one is killed and every job must move.
         SiloProcess[] silos = [_firstSilo!, _secondSilo!];
         SiloProcess? victim = null;
+        var polls = 0;
         await Poll.UntilAsync(
             "a silo to be in the middle of a job",
             TimeSpan.FromSeconds(60),
             async ct =>
             {
+                polls++;
                 await RefreshStatusesAsync(jobs, lastStatuses, ct);
                 if (lastStatuses.Count == JobCount && lastStatuses.Values.All(s => JobStatuses.IsTerminal(s.String("status"))))
                 {
-                    throw new PollAbortedException("every job finished before the drill could kill a silo mid-run: the jobs are too short");
+                    throw new PollAbortedException($"every job finished before the drill could kill a silo mid-run: the jobs are too short; polls: {polls}, {string.Join("; ", silos.Select(silo => $"{silo.Name}: {JobsOn(silo, jobs, jobOfFile).Count} jobs"))}; {StatusSummary(lastStatuses)}");
                 }
 
                 var filesDone = lastStatuses.Values.Sum(s => s.Long("filesDone"));
@@ -308,9 +310,13 @@ public sealed partial class ClusterFailoverTests(ITestOutputHelper output) : IAs
         ["ORLEANS_FAST_FAILOVER"] = "true",
         ["ORLEANS_REMINDER_PERIOD_SECONDS"] = "1",
         ["DOWNLOAD_DELAY_ENABLED"] = "true",
-        ["DOWNLOAD_DELAY_MIN_MS"] = "300",
-        ["DOWNLOAD_DELAY_MAX_MS"] = "800",
+        // Jobs of ~6-12 s (11 files, two at a time): long enough that a loaded machine still polls
+        // one mid-run before it ends (at 300-800 ms the whole batch could finish first).
+        ["DOWNLOAD_DELAY_MIN_MS"] = "800",
+        ["DOWNLOAD_DELAY_MAX_MS"] = "1600",
         ["JOB_CONCURRENCY"] = JobConcurrency.ToString(),
+        // The test polls 20 jobs every 50 ms: the default 100 requests a minute would answer 429.
+        ["RATE_LIMIT_MAX_REQUESTS"] = "1000000",
     };
 
     private string Diagnostics() =>
