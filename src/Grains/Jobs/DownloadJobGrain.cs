@@ -52,6 +52,8 @@ public sealed class DownloadJobGrain : Grain, IDownloadJobGrain, IRemindable
     /// <summary>The snapshot of the state last written; null until this activation writes.</summary>
     private JobSnapshot? _persistedView;
     private bool _wakeRegistered;
+    /// <summary>The wake-up reminder registration in flight, shared by Initiate and the first run.</summary>
+    private Task? _wakeRegistration;
     private bool _pausing;
     private readonly CancellationToken _stopping;
 
@@ -118,7 +120,7 @@ public sealed class DownloadJobGrain : Grain, IDownloadJobGrain, IRemindable
         // be registered yet is registered again when the work starts.
         var accepted = Snapshot();
         StartWork();
-        await TryRegisterWakeReminderAsync();
+        await EnsureWakeReminderAsync();
         _metrics.Initiated();
         _logger.LogInformation("Job {JobId} accepted for {Owner} with {FileCount} files", JobId, state.Owner, state.Files.Count);
         return accepted;
@@ -244,10 +246,7 @@ public sealed class DownloadJobGrain : Grain, IDownloadJobGrain, IRemindable
         _metrics.RunStarted();
         try
         {
-            if (!_wakeRegistered)
-            {
-                await TryRegisterWakeReminderAsync();
-            }
+            await EnsureWakeReminderAsync();
             S.Runs++;
             if (S.Status == JobStatus.Queued)
             {
@@ -525,6 +524,23 @@ public sealed class DownloadJobGrain : Grain, IDownloadJobGrain, IRemindable
         await UnregisterAsync(RetentionReminder);
         await UnregisterAsync(WakeReminder);
         DeactivateOnIdle();
+    }
+
+    /// <summary>
+    /// Registers the wake-up reminder unless it is registered or being registered: the work timer
+    /// starts (interleaved) while Initiate still awaits its registration, and must not write it twice.
+    /// </summary>
+    private Task EnsureWakeReminderAsync()
+    {
+        if (_wakeRegistered)
+        {
+            return Task.CompletedTask;
+        }
+        if (_wakeRegistration is { IsCompleted: false } pending)
+        {
+            return pending;
+        }
+        return _wakeRegistration = TryRegisterWakeReminderAsync();
     }
 
     private async Task TryRegisterWakeReminderAsync()

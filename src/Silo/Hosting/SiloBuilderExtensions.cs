@@ -3,11 +3,14 @@ using Delineate.Grains.Idempotency;
 using Delineate.Grains.Jobs;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 using Orleans.Configuration;
 using Orleans.Dashboard;
 using Orleans.Hosting;
+using Orleans.Persistence;
 using Orleans.Serialization;
 using Orleans.Storage;
+using StackExchange.Redis;
 
 namespace Delineate.Silo.Hosting;
 
@@ -37,26 +40,10 @@ public static class SiloBuilderExtensions
             var redis = settings.RedisOptions();
             silo.ConfigureEndpoints(settings.AdvertisedIp, settings.SiloPort, settings.GatewayPort, listenOnAnyHostAddress: !settings.AdvertisedIp.Equals(System.Net.IPAddress.Loopback))
                 .UseRedisClustering(o => o.ConfigurationOptions = redis.Clone())
-                .AddRedisGrainStorage(DownloadJobGrain.StorageName, storage => storage.Configure<Serializer, IGrainStorageSerializer>((o, binary, json) =>
-                {
-                    o.ConfigurationOptions = redis.Clone();
-                    o.DeleteStateOnClear = true;
-                    o.GrainStorageSerializer = new BinaryGrainStateSerializer(binary, json);
-                }))
-                .AddRedisGrainStorage(IdempotencyGrain.StorageName, storage => storage.Configure<Serializer, IGrainStorageSerializer>((o, binary, json) =>
-                {
-                    o.ConfigurationOptions = redis.Clone();
-                    o.DeleteStateOnClear = true;
-                    o.GrainStorageSerializer = new BinaryGrainStateSerializer(binary, json);
-                    // Keys are honoured 24 h; Redis forgets them a little later.
-                    o.EntryExpiry = IdempotencyGrain.Lifetime + TimeSpan.FromHours(1);
-                }))
-                .AddRedisGrainStorage("PubSubStore", storage => storage.Configure<Serializer, IGrainStorageSerializer>((o, binary, json) =>
-                {
-                    o.ConfigurationOptions = redis.Clone();
-                    o.DeleteStateOnClear = true;
-                    o.GrainStorageSerializer = new BinaryGrainStateSerializer(binary, json);
-                }))
+                .AddRedisGrainStorage(DownloadJobGrain.StorageName, storage => RedisState(storage, redis))
+                // Keys are honoured 24 h; Redis forgets them a little later.
+                .AddRedisGrainStorage(IdempotencyGrain.StorageName, storage => RedisState(storage, redis, IdempotencyGrain.Lifetime + TimeSpan.FromHours(1)))
+                .AddRedisGrainStorage("PubSubStore", storage => RedisState(storage, redis))
                 .UseRedisReminderService(o => o.ConfigurationOptions = redis.Clone());
         }
         // The pulling agents poll the memory-stream queues every 100 ms by default: that wait is most of
@@ -90,4 +77,14 @@ public static class SiloBuilderExtensions
         silo.Services.AddHostedService<JobMetricsInitializer>();
         return silo;
     }
+
+    /// <summary>A Redis state store: deleted on clear, in Orleans' binary format (older JSON still reads).</summary>
+    private static void RedisState(OptionsBuilder<RedisStorageOptions> storage, ConfigurationOptions redis, TimeSpan? expiry = null) =>
+        storage.Configure<Serializer, IGrainStorageSerializer>((o, binary, json) =>
+        {
+            o.ConfigurationOptions = redis.Clone();
+            o.DeleteStateOnClear = true;
+            o.GrainStorageSerializer = new BinaryGrainStateSerializer(binary, json);
+            o.EntryExpiry = expiry;
+        });
 }
