@@ -1,11 +1,35 @@
 namespace Delineate.Abstractions;
 
-/// <summary>Names shared by publishers and subscribers of job progress.</summary>
+/// <summary>
+/// Names shared by publishers and subscribers of job progress. Events travel on one stream per
+/// partition of the job id space, not one per job: a stream's pub-sub registration (a rendezvous
+/// grain and a <c>PubSubStore</c> write) is paid once per partition, and subscribers fan out by
+/// <see cref="JobEvent.JobId"/>.
+/// </summary>
 public static class StreamNames
 {
     /// <summary>The Orleans stream provider carrying progress.</summary>
     public const string Provider = "progress";
 
-    /// <summary>The stream namespace; the stream key is the job id.</summary>
-    public const string JobNamespace = "job";
+    /// <summary>The stream namespace; the stream key is the partition number.</summary>
+    public const string PartitionNamespace = "job-partition";
+
+    /// <summary>How many progress streams there are. Fixed: publishers and subscribers must agree.</summary>
+    public const int Partitions = 64;
+
+    /// <summary>The partition a job's events are published on.</summary>
+    public static int PartitionOf(Guid jobId)
+    {
+        // The low bytes of a version 7 Guid are random; its high bytes are a timestamp.
+        Span<byte> bytes = stackalloc byte[16];
+        jobId.TryWriteBytes(bytes);
+        return (int)(BitConverter.ToUInt32(bytes[12..]) % Partitions);
+    }
+
+    /// <summary>The stream of one partition.</summary>
+    public static StreamId PartitionStream(int partition) =>
+        StreamId.Create(PartitionNamespace, partition.ToString(System.Globalization.CultureInfo.InvariantCulture));
+
+    /// <summary>The stream a job's events are published on.</summary>
+    public static StreamId StreamOf(Guid jobId) => PartitionStream(PartitionOf(jobId));
 }

@@ -14,10 +14,14 @@ public sealed class JobEventRecorder : IAsyncDisposable
     {
         var recorder = new JobEventRecorder();
         var stream = client.GetStreamProvider(StreamNames.Provider)
-            .GetStream<JobEvent>(StreamId.Create(StreamNames.JobNamespace, jobId));
+            .GetStream<JobEvent>(StreamNames.StreamOf(jobId));
+        // The partition's stream carries other jobs' events too.
         recorder._subscription = await stream.SubscribeAsync((item, _) =>
         {
-            recorder.Add(item);
+            if (item.JobId == jobId)
+            {
+                recorder.Add(item);
+            }
             return Task.CompletedTask;
         });
         return recorder;
