@@ -160,6 +160,10 @@ public sealed class JobEventHub(IClusterClient cluster, TimeProvider time, ILogg
 
         private Task OnNextAsync(JobEvent e, StreamSequenceToken? token)
         {
+            if (e.JobId != JobId)
+            {
+                return Task.CompletedTask;
+            }
             foreach (var writer in _writers)
             {
                 writer.TryWrite(e);
@@ -169,7 +173,7 @@ public sealed class JobEventHub(IClusterClient cluster, TimeProvider time, ILogg
 
         private IAsyncStream<JobEvent> Stream() =>
             _hub._cluster.GetStreamProvider(StreamNames.Provider)
-                .GetStream<JobEvent>(StreamId.Create(StreamNames.JobNamespace, JobId));
+                .GetStream<JobEvent>(StreamNames.StreamOf(JobId));
 
         private async Task UnsubscribeQuietlyAsync()
         {
