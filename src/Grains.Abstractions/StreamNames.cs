@@ -26,10 +26,6 @@ public static class StreamNames
         return (int)(BitConverter.ToUInt32(bytes[12..]) % Partitions);
     }
 
-    /// <summary>The stream of one partition.</summary>
-    public static StreamId PartitionStream(int partition) =>
-        StreamId.Create(PartitionNamespace, partition.ToString(System.Globalization.CultureInfo.InvariantCulture));
-
-    /// <summary>The stream a job's events are published on.</summary>
-    public static StreamId StreamOf(Guid jobId) => PartitionStream(PartitionOf(jobId));
+    /// <summary>The stream key of one partition (the stream id is this key in <see cref="PartitionNamespace"/>).</summary>
+    public static string PartitionKey(int partition) => partition.ToString(System.Globalization.CultureInfo.InvariantCulture);
 }

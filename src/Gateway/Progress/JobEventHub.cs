@@ -173,7 +173,7 @@ public sealed class JobEventHub(IClusterClient cluster, TimeProvider time, ILogg
 
         private IAsyncStream<JobEvent> Stream() =>
             _hub._cluster.GetStreamProvider(StreamNames.Provider)
-                .GetStream<JobEvent>(StreamNames.StreamOf(JobId));
+                .GetStream<JobEvent>(StreamId.Create(StreamNames.PartitionNamespace, StreamNames.PartitionKey(StreamNames.PartitionOf(JobId))));
 
         private async Task UnsubscribeQuietlyAsync()
         {

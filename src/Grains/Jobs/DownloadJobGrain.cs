@@ -86,7 +86,7 @@ public sealed class DownloadJobGrain : Grain, IDownloadJobGrain, IRemindable
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
         _stream = this.GetStreamProvider(StreamNames.Provider)
-            .GetStream<JobEvent>(StreamNames.StreamOf(JobId));
+            .GetStream<JobEvent>(StreamId.Create(StreamNames.PartitionNamespace, StreamNames.PartitionKey(StreamNames.PartitionOf(JobId))));
         _persistedSeq = S.Seq;
         _seqAtActivation = S.Seq;
         if (Exists && !S.Status.IsTerminal())

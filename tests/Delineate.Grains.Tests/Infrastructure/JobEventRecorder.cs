@@ -14,7 +14,7 @@ public sealed class JobEventRecorder : IAsyncDisposable
     {
         var recorder = new JobEventRecorder();
         var stream = client.GetStreamProvider(StreamNames.Provider)
-            .GetStream<JobEvent>(StreamNames.StreamOf(jobId));
+            .GetStream<JobEvent>(StreamId.Create(StreamNames.PartitionNamespace, StreamNames.PartitionKey(StreamNames.PartitionOf(jobId))));
         // The partition's stream carries other jobs' events too.
         recorder._subscription = await stream.SubscribeAsync((item, _) =>
         {
