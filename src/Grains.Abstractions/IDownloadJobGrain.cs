@@ -1,19 +1,26 @@
 namespace Delineate.Abstractions;
 
-/// <summary>One download job, keyed by a time-ordered Guid. Drives its own execution.</summary>
+/// <summary>
+/// One download job, keyed by a time-ordered Guid. The intake stores it as queued; its shard admits it;
+/// from then on it drives its own execution.
+/// </summary>
 [Alias("Delineate.IDownloadJobGrain")]
 public interface IDownloadJobGrain : IGrainWithGuidKey
 {
     /// <summary>
-    /// Creates the job and starts its work without waiting for it. Calling it again on an existing
-    /// job returns the job's snapshot unchanged.
+    /// Starts a stored, unfinished job (its shard gave it a run slot). False when there is no such job
+    /// or it has finished: the slot is free again. Calling it on a running job changes nothing.
     /// </summary>
-    [Alias("Initiate")]
-    Task<JobSnapshot> Initiate(InitiateJobRequest request);
+    [Alias("Admit")]
+    Task<bool> Admit();
 
     /// <summary>The job's status, or null when no such job exists (never created, or expired).</summary>
     [Alias("GetStatus"), AlwaysInterleave]
     Task<JobSnapshot?> GetStatus();
+
+    /// <summary>Owner, seq and status only (no download links are signed): for ownership checks.</summary>
+    [Alias("GetHeader"), AlwaysInterleave]
+    Task<JobHeader?> GetHeader();
 
     /// <summary>
     /// The events after <paramref name="afterSeq"/> that were already published, contiguous and in
@@ -22,11 +29,15 @@ public interface IDownloadJobGrain : IGrainWithGuidKey
     [Alias("GetEventsAfter"), AlwaysInterleave]
     Task<IReadOnlyList<JobEvent>?> GetEventsAfter(long afterSeq);
 
-    /// <summary>Makes sure an unfinished job's work is running (a silo handing the job over calls it).</summary>
+    /// <summary>Makes sure an admitted, unfinished job's work is running (its reminder, its shard or a silo handing it over).</summary>
     [Alias("Wake"), OneWay, AlwaysInterleave]
     Task Wake();
 
-    /// <summary>Cancels a job that has not finished; in-flight work stops within a second.</summary>
+    /// <summary>Cancels a job that has not finished (queued or running); in-flight work stops within a second.</summary>
     [Alias("Cancel")]
     Task<CancelOutcome> Cancel();
+
+    /// <summary>Deletes the job's state and export: its retention has passed.</summary>
+    [Alias("Expire")]
+    Task Expire();
 }

@@ -5,8 +5,7 @@ using System.Text;
 using Delineate.Abstractions;
 using Delineate.Gateway.Hosting;
 using Delineate.Gateway.Progress;
-using Delineate.Grains.Idempotency;
-using Delineate.Grains.Jobs;
+using Delineate.Grains.Intake;
 using Delineate.Grains.Options;
 using Delineate.Grains.Storage;
 using Microsoft.AspNetCore.Http.Json;
@@ -86,7 +85,7 @@ public static class DownloadApi
         return endpoints;
     }
 
-    public static async Task<IResult> InitiateAsync(HttpContext context, IClusterClient cluster, IOptions<GatewayOptions> options, TimeProvider time)
+    public static async Task<IResult> InitiateAsync(HttpContext context, IClusterClient cluster, JobIntake intake, IOptions<GatewayOptions> options)
     {
         var (fileIds, problem) = await ReadBodyAsync(context, InitiateRequestParser.Parse);
         if (fileIds is null)
@@ -98,51 +97,54 @@ public static class DownloadApi
         {
             return Problems.Field(IdempotencyHeader, "Must be 1 to 255 printable ASCII characters.", "Invalid header");
         }
-        var owner = Owner.Of(context);
-        var request = new InitiateJobRequest { FileIds = fileIds, Owner = owner, TraceParent = Activity.Current?.Id };
+        var request = new InitiateJobRequest { FileIds = fileIds, Owner = Owner.Of(context), TraceParent = Activity.Current?.Id };
         var cap = options.Value.MaxActiveJobsPerOwner;
-        var jobId = JobIds.New();
-        JobSnapshot? snapshot;
-        if (idempotencyKey.Length > 0)
+        // The 202 waits for one thing: the job's record durably stored (group-committed with other accepts).
+        var outcome = idempotencyKey.Length > 0
+            ? await intake.AcceptAsync(JobIds.New(), request, cap, idempotencyKey, HashOf(fileIds))
+            : await intake.AcceptAsync(JobIds.New(), request, cap);
+        switch (outcome.Status)
         {
-            var outcome = await cluster.GetGrain<IIdempotencyGrain>(IdempotencyGrain.KeyOf(owner, idempotencyKey))
-                .Initiate(HashOf(fileIds), jobId, request, cap);
-            if (outcome.BodyMismatch)
-            {
+            case AcceptStatus.OverCap:
+                return Problems.TooManyActiveJobs(context, cap);
+            case AcceptStatus.BodyMismatch:
                 return Problems.Of(StatusCodes.Status422UnprocessableEntity, "Idempotency key reused",
                     $"The {IdempotencyHeader} was already used with a different body.");
-            }
-            snapshot = outcome.Job;
+            case AcceptStatus.Existing:
+                var existing = await cluster.GetGrain<IDownloadJobGrain>(outcome.JobId).GetHeader();
+                return Accepted(outcome.JobId, existing?.Status ?? JobStatus.Queued, fileIds.Count);
+            default:
+                return Accepted(outcome.JobId, JobStatus.Queued, fileIds.Count);
         }
-        else
-        {
-            snapshot = await JobCreation.CreateAsync(cluster, jobId, request, cap, time);
-        }
-        if (snapshot is null)
-        {
-            return Problems.TooManyActiveJobs(context, cap);
-        }
-        var urls = JobUrls.For(snapshot.JobId);
-        return TypedResults.Accepted(urls.Status,
-            new InitiateResponse(snapshot.JobId, snapshot.Progress.Status, snapshot.Files.Count, urls.Status, urls.Subscribe, urls.Events));
+    }
+
+    private static IResult Accepted(Guid jobId, JobStatus status, int fileCount)
+    {
+        var urls = JobUrls.For(jobId);
+        return TypedResults.Accepted(urls.Status, new InitiateResponse(jobId, status, fileCount, urls.Status, urls.Subscribe, urls.Events));
     }
 
     public static async Task<IResult> GetStatusAsync(string jobId, HttpContext context, IClusterClient cluster)
     {
-        var (snapshot, problem) = await FindAsync(jobId, context, cluster);
-        return snapshot is null ? problem! : TypedResults.Ok(snapshot.ToJson(context.Request));
+        if (!JobIds.TryParse(jobId, out var id))
+        {
+            return InvalidJobId();
+        }
+        var snapshot = await cluster.GetGrain<IDownloadJobGrain>(id).GetStatus();
+        // Another owner's job is indistinguishable from a missing one.
+        return snapshot is null || snapshot.Owner != Owner.Of(context) ? Problems.JobNotFound() : TypedResults.Ok(snapshot.ToJson(context.Request));
     }
 
     public static async Task<IResult> SubscribeAsync(string jobId, string? after, HttpContext context, IClusterClient cluster, JobEventRelay relay, IOptions<JsonOptions> json)
     {
-        var (snapshot, problem) = await FindAsync(jobId, context, cluster);
-        if (snapshot is null)
+        var (header, problem) = await FindAsync(jobId, context, cluster);
+        if (header is null)
         {
             return problem!;
         }
-        if (!TryParseSeq(after, out var afterSeq) || afterSeq > snapshot.Seq)
+        if (!TryParseSeq(after, out var afterSeq) || afterSeq > header.Seq)
         {
-            return Problems.Field("after", $"Must be a sequence number from 0 to the job's last, {snapshot.Seq}.");
+            return Problems.Field("after", $"Must be a sequence number from 0 to the job's last, {header.Seq}.");
         }
         if (!context.WebSockets.IsWebSocketRequest)
         {
@@ -152,62 +154,65 @@ public static class DownloadApi
         var subProtocol = context.WebSockets.WebSocketRequestedProtocols.Contains(Owner.WebSocketProtocol) ? Owner.WebSocketProtocol : null;
         using var socket = await context.WebSockets.AcceptWebSocketAsync(subProtocol);
         using var sink = new WebSocketSink(socket, json.Value.SerializerOptions, context.RequestAborted);
-        await relay.RelayAsync(sink, snapshot.JobId, afterSeq);
+        await relay.RelayAsync(sink, header.JobId, afterSeq);
         return Results.Empty;
     }
 
     public static async Task<IResult> EventsAsync(string jobId, string? after, HttpContext context, IClusterClient cluster, JobEventRelay relay, IOptions<JsonOptions> json)
     {
-        var (snapshot, problem) = await FindAsync(jobId, context, cluster);
-        if (snapshot is null)
+        var (header, problem) = await FindAsync(jobId, context, cluster);
+        if (header is null)
         {
             return problem!;
         }
         var lastEventId = context.Request.Headers["Last-Event-ID"].ToString();
-        if (!TryParseSeq(lastEventId.Length > 0 ? lastEventId : after, out var afterSeq) || afterSeq > snapshot.Seq)
+        if (!TryParseSeq(lastEventId.Length > 0 ? lastEventId : after, out var afterSeq) || afterSeq > header.Seq)
         {
-            return Problems.Field(lastEventId.Length > 0 ? "Last-Event-ID" : "after", $"Must be a sequence number from 0 to the job's last, {snapshot.Seq}.");
+            return Problems.Field(lastEventId.Length > 0 ? "Last-Event-ID" : "after", $"Must be a sequence number from 0 to the job's last, {header.Seq}.");
         }
         var sink = await ServerSentEventsSink.StartAsync(context.Response, json.Value.SerializerOptions);
-        await relay.RelayAsync(sink, snapshot.JobId, afterSeq);
+        await relay.RelayAsync(sink, header.JobId, afterSeq);
         return Results.Empty;
     }
 
     public static async Task<IResult> CancelAsync(string jobId, HttpContext context, IClusterClient cluster)
     {
-        var (snapshot, problem) = await FindAsync(jobId, context, cluster);
-        if (snapshot is null)
+        var (header, problem) = await FindAsync(jobId, context, cluster);
+        if (header is null)
         {
             return problem!;
         }
-        var grain = cluster.GetGrain<IDownloadJobGrain>(snapshot.JobId);
+        var grain = cluster.GetGrain<IDownloadJobGrain>(header.JobId);
         return await grain.Cancel() switch
         {
             CancelOutcome.Cancelled when await grain.GetStatus() is { } cancelled => TypedResults.Ok(cancelled.ToJson(context.Request)),
             CancelOutcome.AlreadyFinished => Problems.Of(StatusCodes.Status409Conflict, "Already finished",
-                $"The job is {Lower(snapshot.Progress.Status)}; only unfinished jobs can be cancelled."),
+                $"The job is {Lower((await grain.GetHeader())?.Status ?? header.Status)}; only unfinished jobs can be cancelled."),
             _ => Problems.JobNotFound(),
         };
     }
 
     public static async Task<IResult> DownloadAsync(string jobId, HttpContext context, IClusterClient cluster)
     {
-        var (snapshot, problem) = await FindAsync(jobId, context, cluster);
-        if (snapshot is null)
+        var (header, problem) = await FindAsync(jobId, context, cluster);
+        if (header is null)
         {
             return problem!;
         }
-        var status = snapshot.ToJson(context.Request);
-        if (status.Result?.ArchiveUrl is { } archive)
+        if (!header.Status.IsTerminal())
+        {
+            return Problems.Of(StatusCodes.Status409Conflict, "Not finished", $"The job is {Lower(header.Status)} ({header.Percent}%).");
+        }
+        // Only a finished job's links are signed.
+        var snapshot = await cluster.GetGrain<IDownloadJobGrain>(header.JobId).GetStatus();
+        if (snapshot?.ToJson(context.Request).Result?.ArchiveUrl is { } archive)
         {
             return TypedResults.Redirect(archive);
         }
-        return snapshot.Progress.Status.IsTerminal()
-            ? Problems.Of(StatusCodes.Status409Conflict, "No archive", $"The job is {Lower(snapshot.Progress.Status)} and has no archive.")
-            : Problems.Of(StatusCodes.Status409Conflict, "Not finished", $"The job is {Lower(snapshot.Progress.Status)} ({snapshot.Progress.Percent}%).");
+        return Problems.Of(StatusCodes.Status409Conflict, "No archive", $"The job is {Lower(header.Status)} and has no archive.");
     }
 
-    public static async Task<IResult> ListAsync(string? status, string? limit, string? cursor, HttpContext context, IClusterClient cluster)
+    public static async Task<IResult> ListAsync(string? status, string? limit, string? cursor, HttpContext context, IJobStore store)
     {
         JobStatus? filter = null;
         if (!string.IsNullOrEmpty(status))
@@ -234,7 +239,7 @@ public static class DownloadApi
             }
             after = parsedCursor;
         }
-        var page = await cluster.GetGrain<IOwnerJobsGrain>(Owner.Of(context)).List(filter, pageSize, after);
+        var page = await store.ListAsync(Owner.Of(context), filter, pageSize, after);
         return TypedResults.Ok(new JobListJson(
             page.Jobs.Select(j => new JobListItemJson(j.JobId, j.Status, j.FilesTotal, j.CreatedAt, j.UpdatedAt, JobUrls.For(j.JobId).Status)).ToList(),
             page.NextCursor,
@@ -266,7 +271,7 @@ public static class DownloadApi
         }
     }
 
-    public static async Task<IResult> StartAsync(HttpContext context, IClusterClient cluster, IOptions<GatewayOptions> options, TimeProvider time)
+    public static async Task<IResult> StartAsync(HttpContext context, IClusterClient cluster, JobIntake intake, IOptions<GatewayOptions> options, TimeProvider time)
     {
         var started = time.GetTimestamp();
         var (fileId, problem) = await ReadFileIdAsync(context);
@@ -275,11 +280,13 @@ public static class DownloadApi
             return problem!;
         }
         var request = new InitiateJobRequest { FileIds = [id], Owner = Owner.Of(context), TraceParent = Activity.Current?.Id };
-        var snapshot = await JobCreation.CreateAsync(cluster, JobIds.New(), request, options.Value.MaxActiveJobsPerOwner, time);
-        if (snapshot is null)
+        var outcome = await intake.AcceptAsync(JobIds.New(), request, options.Value.MaxActiveJobsPerOwner);
+        if (outcome.Status != AcceptStatus.Created)
         {
             return Problems.TooManyActiveJobs(context, options.Value.MaxActiveJobsPerOwner);
         }
+        var snapshot = await cluster.GetGrain<IDownloadJobGrain>(outcome.JobId).GetStatus()
+            ?? throw new InvalidOperationException($"Job {outcome.JobId} was stored but does not read back.");
         var grain = cluster.GetGrain<IDownloadJobGrain>(snapshot.JobId);
         var deadline = options.Value.RequestTimeout;
         // Polling the grain keeps this independent of stream delivery; 100 ms is well inside the old timeout.
@@ -332,17 +339,23 @@ public static class DownloadApi
         }
     }
 
-    /// <summary>The caller's job, or the problem to answer: 400 for a malformed id, 404 for unknown or not yours.</summary>
-    private static async Task<(JobSnapshot? Snapshot, IResult? Problem)> FindAsync(string jobId, HttpContext context, IClusterClient cluster)
+    /// <summary>
+    /// The caller's job (owner, seq and status only: no link is signed for a check), or the problem to
+    /// answer: 400 for a malformed id, 404 for unknown or not yours.
+    /// </summary>
+    private static async Task<(JobHeader? Header, IResult? Problem)> FindAsync(string jobId, HttpContext context, IClusterClient cluster)
     {
         if (!JobIds.TryParse(jobId, out var id))
         {
-            return (null, Problems.Field("jobId", "Must be a job id (a GUID like 0193a4b2-7c1d-7e8f-9a0b-1c2d3e4f5a6b).", "Invalid job id"));
+            return (null, InvalidJobId());
         }
-        var snapshot = await cluster.GetGrain<IDownloadJobGrain>(id).GetStatus();
+        var header = await cluster.GetGrain<IDownloadJobGrain>(id).GetHeader();
         // Another owner's job is indistinguishable from a missing one.
-        return snapshot is null || snapshot.Owner != Owner.Of(context) ? (null, Problems.JobNotFound()) : (snapshot, null);
+        return header is null || header.Owner != Owner.Of(context) ? (null, Problems.JobNotFound()) : (header, null);
     }
+
+    private static IResult InvalidJobId() =>
+        Problems.Field("jobId", "Must be a job id (a GUID like 0193a4b2-7c1d-7e8f-9a0b-1c2d3e4f5a6b).", "Invalid job id");
 
     private static bool TryParseSeq(string? text, out long? seq)
     {

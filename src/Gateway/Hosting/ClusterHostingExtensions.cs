@@ -39,6 +39,8 @@ public static class ClusterHostingExtensions
                 client.AddDashboard();
             });
             builder.Services.AddDownloadJobs(config, settings.Mode);
+            // The gateway writes new jobs itself (group-committed); the silos admit and run them.
+            builder.Services.AddJobStore(settings);
             // Serve HTTP (liveness) while the client is still looking for a silo; readiness says when it found one.
             builder.Services.Configure<HostOptions>(o => o.ServicesStartConcurrently = true);
         }

@@ -37,6 +37,7 @@ public sealed class ClusterUnavailableHandler(IProblemDetailsService problems, I
     public static bool IsUnavailable(Exception? exception) => exception switch
     {
         null => false,
+        Delineate.Grains.Intake.StoreUnavailableException => true,
         SiloUnavailableException or OrleansMessageRejectionException or GatewayTooBusyException or Orleans.Runtime.Messaging.ConnectionFailedException or TimeoutException => true,
         // Redis (membership, grain state, reminders) down or restarting, however Orleans wraps it.
         StackExchange.Redis.RedisConnectionException or StackExchange.Redis.RedisTimeoutException => true,

@@ -1,33 +1,52 @@
 using System.Threading.Channels;
 using Delineate.Abstractions;
-using Orleans.Streams;
 
 namespace Delineate.Gateway.Progress;
 
 /// <summary>
-/// One Orleans stream subscription per job per gateway, fanned out to every local client that
-/// follows the job: a thousand browsers on one job cost the cluster one subscription.
+/// This gateway's side of the progress streams: one Orleans subscription per partition that has at
+/// least one local follower, fanned out by job id to every local client following a job of it. A
+/// thousand browsers on a hundred jobs cost the cluster at most <see cref="StreamNames.Partitions"/>
+/// subscriptions, and a subscription is dropped as soon as its partition has nobody left to tell.
 /// </summary>
 public sealed class JobEventHub(IClusterClient cluster, TimeProvider time, ILogger<JobEventHub> logger)
 {
     private readonly IClusterClient _cluster = cluster;
     private readonly TimeProvider _time = time;
     private readonly ILogger _logger = logger;
-    private readonly Dictionary<Guid, Feed> _feeds = [];
+
+    /// <summary>
+    /// The partitions with at least one listener. Guarded by <see cref="_gate"/>, under which the feeds'
+    /// listeners are added and removed too: a newcomer never joins a feed its last listener is closing.
+    /// </summary>
+    private readonly Dictionary<int, PartitionFeed> _feeds = [];
     private readonly Lock _gate = new();
 
-    /// <summary>Starts delivering the job's events to <paramref name="writer"/> until the listener is disposed.</summary>
+    /// <summary>
+    /// Starts delivering the job's events to <paramref name="writer"/> until the listener is disposed;
+    /// returns once the job's partition subscription is live.
+    /// </summary>
     public async Task<IAsyncDisposable> ListenAsync(Guid jobId, ChannelWriter<JobEvent> writer)
     {
-        Feed feed;
+        var partition = StreamNames.PartitionOf(jobId);
+        PartitionFeed feed;
+        var created = false;
         lock (_gate)
         {
-            if (!_feeds.TryGetValue(jobId, out feed!))
+            // A feed whose subscription failed is on its way out (its listeners are leaving with the
+            // error): a newcomer must not inherit the failure, it tries again with a feed of its own.
+            if (!_feeds.TryGetValue(partition, out feed!) || feed.Ready.IsFaulted)
             {
-                feed = new Feed(this, jobId);
-                _feeds[jobId] = feed;
+                feed = new PartitionFeed(_cluster, partition, _time, _logger);
+                _feeds[partition] = feed;
+                created = true;
             }
-            feed.Add(writer);
+            feed.Add(jobId, writer);
+        }
+        if (created)
+        {
+            // Outside the lock: subscribing is a call to the cluster. Never throws; Ready carries the outcome.
+            await feed.StartAsync();
         }
         try
         {
@@ -35,22 +54,23 @@ public sealed class JobEventHub(IClusterClient cluster, TimeProvider time, ILogg
         }
         catch
         {
-            await RemoveAsync(feed, writer);
+            await RemoveAsync(feed, jobId, writer);
             throw;
         }
-        return new Listener(this, feed, writer);
+        return new Listener(this, feed, jobId, writer);
     }
 
     /// <summary>
-    /// Replaces the job's subscription (a memory stream can lose it when a silo dies). Listeners of the
-    /// job keep listening; calls within a short interval of the last renewal do nothing.
+    /// Replaces the subscription of the job's partition (a memory stream can lose it when a silo dies).
+    /// Every listener of the partition keeps listening; calls within <paramref name="minimumInterval"/>
+    /// of the last renewal of the partition, by a follower of any of its jobs, do nothing.
     /// </summary>
     public async Task RenewAsync(Guid jobId, TimeSpan minimumInterval)
     {
-        Feed? feed;
+        PartitionFeed? feed;
         lock (_gate)
         {
-            _feeds.TryGetValue(jobId, out feed);
+            _feeds.TryGetValue(StreamNames.PartitionOf(jobId), out feed);
         }
         if (feed is not null)
         {
@@ -58,138 +78,30 @@ public sealed class JobEventHub(IClusterClient cluster, TimeProvider time, ILogg
         }
     }
 
-    private async Task RemoveAsync(Feed feed, ChannelWriter<JobEvent> writer)
+    private async Task RemoveAsync(PartitionFeed feed, Guid jobId, ChannelWriter<JobEvent> writer)
     {
         bool last;
         lock (_gate)
         {
-            last = feed.Remove(writer);
-            if (last)
+            last = feed.Remove(jobId, writer);
+            // The entry may already be a newer feed (this one failed and was replaced): leave that one be.
+            if (last && _feeds.TryGetValue(feed.Partition, out var current) && current == feed)
             {
-                _feeds.Remove(feed.JobId);
+                _feeds.Remove(feed.Partition);
             }
         }
         if (last)
         {
+            // Nobody can join this feed any more (it left the map under the lock), so closing it is final.
             await feed.CloseAsync();
         }
     }
 
-    private sealed class Listener(JobEventHub hub, Feed feed, ChannelWriter<JobEvent> writer) : IAsyncDisposable
+    private sealed class Listener(JobEventHub hub, PartitionFeed feed, Guid jobId, ChannelWriter<JobEvent> writer) : IAsyncDisposable
     {
         private int _disposed;
 
         public ValueTask DisposeAsync() =>
-            Interlocked.Exchange(ref _disposed, 1) == 0 ? new ValueTask(hub.RemoveAsync(feed, writer)) : ValueTask.CompletedTask;
-    }
-
-    private sealed class Feed
-    {
-        private readonly JobEventHub _hub;
-        private readonly SemaphoreSlim _subscription = new(1, 1);
-        private ChannelWriter<JobEvent>[] _writers = [];
-        private StreamSubscriptionHandle<JobEvent>? _handle;
-        private long _renewedAt;
-
-        public Feed(JobEventHub hub, Guid jobId)
-        {
-            _hub = hub;
-            JobId = jobId;
-            _renewedAt = hub._time.GetTimestamp();
-            Ready = SubscribeAsync();
-        }
-
-        public Guid JobId { get; }
-
-        public Task Ready { get; }
-
-        public void Add(ChannelWriter<JobEvent> writer) => _writers = [.. _writers, writer];
-
-        /// <summary>Removes a listener; true when it was the last.</summary>
-        public bool Remove(ChannelWriter<JobEvent> writer)
-        {
-            _writers = _writers.Where(w => w != writer).ToArray();
-            return _writers.Length == 0;
-        }
-
-        public async Task RenewAsync(TimeSpan minimumInterval)
-        {
-            await _subscription.WaitAsync();
-            try
-            {
-                if (_hub._time.GetElapsedTime(_renewedAt) < minimumInterval)
-                {
-                    return;
-                }
-                _renewedAt = _hub._time.GetTimestamp();
-                _hub._logger.LogInformation("Renewing the progress subscription of job {JobId}", JobId);
-                await UnsubscribeQuietlyAsync();
-                _handle = await Stream().SubscribeAsync(OnNextAsync);
-            }
-            finally
-            {
-                _subscription.Release();
-            }
-        }
-
-        public async Task CloseAsync()
-        {
-            await _subscription.WaitAsync();
-            try
-            {
-                await UnsubscribeQuietlyAsync();
-            }
-            finally
-            {
-                _subscription.Release();
-            }
-        }
-
-        private async Task SubscribeAsync()
-        {
-            await _subscription.WaitAsync();
-            try
-            {
-                _handle = await Stream().SubscribeAsync(OnNextAsync);
-            }
-            finally
-            {
-                _subscription.Release();
-            }
-        }
-
-        private Task OnNextAsync(JobEvent e, StreamSequenceToken? token)
-        {
-            if (e.JobId != JobId)
-            {
-                return Task.CompletedTask;
-            }
-            foreach (var writer in _writers)
-            {
-                writer.TryWrite(e);
-            }
-            return Task.CompletedTask;
-        }
-
-        private IAsyncStream<JobEvent> Stream() =>
-            _hub._cluster.GetStreamProvider(StreamNames.Provider)
-                .GetStream<JobEvent>(StreamId.Create(StreamNames.PartitionNamespace, StreamNames.PartitionKey(StreamNames.PartitionOf(JobId))));
-
-        private async Task UnsubscribeQuietlyAsync()
-        {
-            if (_handle is null)
-            {
-                return;
-            }
-            try
-            {
-                await _handle.UnsubscribeAsync();
-            }
-            catch (Exception ex)
-            {
-                _hub._logger.LogDebug(ex, "Unsubscribing from job {JobId} failed", JobId);
-            }
-            _handle = null;
-        }
+            Interlocked.Exchange(ref _disposed, 1) == 0 ? new ValueTask(hub.RemoveAsync(feed, jobId, writer)) : ValueTask.CompletedTask;
     }
 }

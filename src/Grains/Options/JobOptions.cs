@@ -20,6 +20,10 @@ public sealed class JobOptions
     [ConfigurationKeyName("SILO_CONCURRENCY")]
     public int SiloConcurrency { get; set; } = 512;
 
+    /// <summary>Jobs admitted to run at once by this silo's intake shards; the rest wait as queued.</summary>
+    [ConfigurationKeyName("SILO_MAX_RUNNING_JOBS")]
+    public int SiloMaxRunningJobs { get; set; } = 256;
+
     [ConfigurationKeyName("JOB_RETRY_BASE_DELAY_MS")]
     public int RetryBaseDelayMs { get; set; } = 200;
 

@@ -13,6 +13,7 @@ public sealed class JobOptionsValidator : IValidateOptions<JobOptions>
         errors.Range("JOB_TTL_SECONDS", o.TtlSeconds, 1, 30 * 24 * 3_600);
         errors.Range("JOB_CONCURRENCY", o.JobConcurrency, 1, 256);
         errors.Range("SILO_CONCURRENCY", o.SiloConcurrency, 1, 100_000);
+        errors.Range("SILO_MAX_RUNNING_JOBS", o.SiloMaxRunningJobs, 1, 100_000);
         errors.Range("JOB_RETRY_BASE_DELAY_MS", o.RetryBaseDelayMs, 1, 60_000);
         errors.Range("JOB_FETCH_TIMEOUT_MS", o.FetchTimeoutMs, 100, 600_000);
         errors.Range("DOWNLOAD_DELAY_MIN_MS", o.DownloadDelayMinMs, 0, 3_600_000);

@@ -1,4 +1,5 @@
 using Amazon.S3;
+using Delineate.Grains.Intake;
 using Delineate.Grains.Jobs;
 using Delineate.Grains.Options;
 using Delineate.Grains.Storage;
@@ -33,6 +34,10 @@ public static class JobServiceCollectionExtensions
         services.TryAddSingleton<SiloWorkLimiter>();
         services.TryAddSingleton<FileFetcher>();
         services.TryAddSingleton<JobMetrics>();
+        services.TryAddSingleton<JobBundler>();
+        services.TryAddSingleton<JobStateCodec>();
+        services.TryAddSingleton<JobIntake>();
+        services.TryAddSingleton<RunSlots>();
         services.AddS3Storage();
         services.TryAddSingleton<SyntheticFileSource>();
         services.TryAddSingleton<LocalExportStore>();
@@ -50,6 +55,25 @@ public static class JobServiceCollectionExtensions
             services.TryAddSingleton<IExportStore>(sp => sp.GetRequiredService<S3ExportStore>());
         }
         services.AddHostedService<ExportStoreInitializer>();
+        return services;
+    }
+
+    /// <summary>
+    /// The job store: process memory in embedded mode, Redis in clustered mode (one connection,
+    /// shared by every batch: StackExchange.Redis pipelines concurrent commands on it).
+    /// </summary>
+    public static IServiceCollection AddJobStore(this IServiceCollection services, HostingSettings settings)
+    {
+        if (settings.Mode == DelineateMode.Embedded)
+        {
+            services.TryAddSingleton<IJobStore>(sp => new InMemoryJobStore(sp.GetRequiredService<TimeProvider>()));
+        }
+        else
+        {
+            var redis = settings.RedisOptions();
+            services.TryAddSingleton<IJobStore>(_ => new RedisJobStore(
+                async () => await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync(redis.Clone()), settings.ServiceId));
+        }
         return services;
     }
 }

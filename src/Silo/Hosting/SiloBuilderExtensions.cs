@@ -1,6 +1,7 @@
 using Delineate.Abstractions;
-using Delineate.Grains.Idempotency;
+using Delineate.Grains.Intake;
 using Delineate.Grains.Jobs;
+using Delineate.Grains.Storage;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
@@ -30,8 +31,6 @@ public static class SiloBuilderExtensions
         if (settings.Mode == DelineateMode.Embedded)
         {
             silo.UseLocalhostClustering(settings.SiloPort, settings.GatewayPort, serviceId: settings.ServiceId, clusterId: settings.ClusterId)
-                .AddMemoryGrainStorage(DownloadJobGrain.StorageName)
-                .AddMemoryGrainStorage(IdempotencyGrain.StorageName)
                 .AddMemoryGrainStorage("PubSubStore")
                 .UseInMemoryReminderService();
         }
@@ -40,16 +39,23 @@ public static class SiloBuilderExtensions
             var redis = settings.RedisOptions();
             silo.ConfigureEndpoints(settings.AdvertisedIp, settings.SiloPort, settings.GatewayPort, listenOnAnyHostAddress: !settings.AdvertisedIp.Equals(System.Net.IPAddress.Loopback))
                 .UseRedisClustering(o => o.ConfigurationOptions = redis.Clone())
-                .AddRedisGrainStorage(DownloadJobGrain.StorageName, storage => RedisState(storage, redis))
-                // Keys are honoured 24 h; Redis forgets them a little later.
-                .AddRedisGrainStorage(IdempotencyGrain.StorageName, storage => RedisState(storage, redis, IdempotencyGrain.Lifetime + TimeSpan.FromHours(1)))
                 .AddRedisGrainStorage("PubSubStore", storage => RedisState(storage, redis))
                 .UseRedisReminderService(o => o.ConfigurationOptions = redis.Clone());
         }
+        // The job store (Redis or memory) holds job records, owner indexes and the shards' sets; the job
+        // grain's storage is the store's, so the intake and the grain agree on one record.
+        silo.Services.AddJobStore(settings);
+        silo.Services.AddKeyedSingleton<IGrainStorage>(DownloadJobGrain.StorageName,
+            (sp, _) => ActivatorUtilities.CreateInstance<JobGrainStorage>(sp));
         // The pulling agents poll the memory-stream queues every 100 ms by default: that wait is most of
         // publish -> client latency (bench P3). 10 ms costs a few hundred cheap local polls a second.
+        // A partition's stream carries many jobs, delivered one batch at a time per consumer: larger batches.
         silo.AddMemoryStreams(StreamNames.Provider, streams => streams.ConfigurePullingAgent(agent =>
-            agent.Configure(o => o.GetQueueMsgsTimerPeriod = TimeSpan.FromMilliseconds(10))));
+            agent.Configure(o =>
+            {
+                o.GetQueueMsgsTimerPeriod = TimeSpan.FromMilliseconds(10);
+                o.BatchContainerBatchSize = 64;
+            })));
         silo.AddActivityPropagation();
         silo.AddDashboard();
 
@@ -79,12 +85,11 @@ public static class SiloBuilderExtensions
     }
 
     /// <summary>A Redis state store: deleted on clear, in Orleans' binary format (older JSON still reads).</summary>
-    private static void RedisState(OptionsBuilder<RedisStorageOptions> storage, ConfigurationOptions redis, TimeSpan? expiry = null) =>
+    private static void RedisState(OptionsBuilder<RedisStorageOptions> storage, ConfigurationOptions redis) =>
         storage.Configure<Serializer, IGrainStorageSerializer>((o, binary, json) =>
         {
             o.ConfigurationOptions = redis.Clone();
             o.DeleteStateOnClear = true;
             o.GrainStorageSerializer = new BinaryGrainStateSerializer(binary, json);
-            o.EntryExpiry = expiry;
         });
 }

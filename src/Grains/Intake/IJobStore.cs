@@ -1,0 +1,40 @@
+using Delineate.Abstractions;
+
+namespace Delineate.Grains.Intake;
+
+/// <summary>
+/// Where jobs live: their records (in the form the job grain's storage reads), the owners' indexes and
+/// active counts, idempotency keys, and each shard's sets (unfinished, admitted, expiring). Redis in
+/// clustered mode, process memory in embedded mode; both keep the same rules.
+/// </summary>
+public interface IJobStore
+{
+    /// <summary>
+    /// Stores a batch of new jobs at once (one round trip), each within its owner's cap and under its
+    /// idempotency key. Safe to repeat after an unknown outcome: a job already stored answers Created.
+    /// </summary>
+    Task<IReadOnlyList<AcceptOutcome>> AcceptAsync(IReadOnlyList<NewJob> jobs, int maxActivePerOwner);
+
+    Task<StoredJob?> ReadAsync(Guid jobId);
+
+    /// <summary>
+    /// Writes when the stored tag is <see cref="JobWrite.ExpectedETag"/>, or is already
+    /// <see cref="JobWrite.NewETag"/> (a retry of a write whose answer was lost); false otherwise.
+    /// </summary>
+    Task<bool> WriteAsync(Guid jobId, JobWrite write);
+
+    /// <summary>Deletes a job's record and its index entry (it expired, or was purged).</summary>
+    Task DeleteAsync(Guid jobId, string owner);
+
+    /// <summary>Every unfinished job of the shard, oldest first.</summary>
+    Task<IReadOnlyList<ShardJob>> LoadShardAsync(int shard);
+
+    /// <summary>Records that jobs were admitted (a successor shard counts them as running).</summary>
+    Task MarkRunningAsync(int shard, IReadOnlyList<(Guid JobId, string Owner)> jobs);
+
+    /// <summary>Finished jobs of the shard whose retention ended before <paramref name="now"/>.</summary>
+    Task<IReadOnlyList<ExpiredJob>> ExpiredAsync(int shard, DateTimeOffset now, int max);
+
+    /// <summary>The owner's jobs, newest first, optionally of one status, after <paramref name="cursor"/>.</summary>
+    Task<JobPage> ListAsync(string owner, JobStatus? status, int limit, Guid? cursor);
+}

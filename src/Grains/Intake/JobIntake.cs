@@ -1,0 +1,183 @@
+using System.Threading.Channels;
+using Delineate.Abstractions;
+using Delineate.Grains.Jobs;
+using Delineate.Grains.Options;
+using Delineate.Grains.Storage;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Polly;
+using Polly.Retry;
+
+namespace Delineate.Grains.Intake;
+
+/// <summary>
+/// The accept path: a job is accepted when its record is durably in the store, and nothing else.
+/// Concurrent accepts are group-committed: whatever arrived while the previous batch was being
+/// written goes out together in one script (one Redis round trip), and every caller in the batch
+/// is answered. Only then are the new jobs handed to their intake shards, in the background: a
+/// hand-over that is lost is made good by the shard's reminder, which reloads the store.
+/// </summary>
+public sealed class JobIntake : IAsyncDisposable
+{
+    /// <summary>Jobs per script: large enough to amortise a round trip, small enough to keep the script short.</summary>
+    private const int MaxBatch = 256;
+    /// <summary>Batches in flight at once: the next one fills while one is being written.</summary>
+    private const int Writers = 2;
+
+    private readonly IJobStore _store;
+    private readonly IGrainFactory _grains;
+    private readonly JobStateCodec _codec;
+    private readonly JobOptions _options;
+    private readonly TimeProvider _time;
+    private readonly ILogger<JobIntake> _logger;
+    private readonly Channel<Pending> _queue = Channel.CreateUnbounded<Pending>(new UnboundedChannelOptions { SingleWriter = false });
+    private readonly Task[] _writers;
+    private readonly ResiliencePipeline _retry;
+
+    public JobIntake(IJobStore store, IGrainFactory grains, JobStateCodec codec, IOptions<JobOptions> options, TimeProvider time, ILogger<JobIntake> logger)
+    {
+        _store = store;
+        _grains = grains;
+        _codec = codec;
+        _options = options.Value;
+        _time = time;
+        _logger = logger;
+        // An unknown outcome (Redis restarting, a reply lost) is retried: a job already stored answers
+        // Created, so a retry never makes a second one. Past the budget the callers get StoreUnavailable.
+        _retry = new ResiliencePipelineBuilder { TimeProvider = time }
+            .AddRetry(new RetryStrategyOptions
+            {
+                MaxRetryAttempts = 12,
+                BackoffType = DelayBackoffType.Exponential,
+                UseJitter = true,
+                Delay = TimeSpan.FromMilliseconds(100),
+                MaxDelay = TimeSpan.FromSeconds(1),
+                ShouldHandle = new PredicateBuilder().Handle<Exception>(RedisErrors.IsTransient),
+            })
+            .Build();
+        _writers = Enumerable.Range(0, Writers).Select(_ => Task.Run(WriteLoopAsync)).ToArray();
+    }
+
+    /// <summary>Stores a new queued job (or finds the one its idempotency key stands for).</summary>
+    /// <exception cref="StoreUnavailableException">The store did not answer within the retry budget.</exception>
+    public Task<AcceptOutcome> AcceptAsync(Guid jobId, InitiateJobRequest request, int maxActivePerOwner, string? idempotencyKey = null, string? bodyHash = null)
+    {
+        var now = _time.GetUtcNow();
+        var fileIds = request.FileIds.Distinct().ToList();
+        var state = new DownloadJobState
+        {
+            Version = DownloadJobState.CurrentVersion,
+            Owner = request.Owner,
+            Status = JobStatus.Queued,
+            Phase = JobPhase.Queued,
+            Files = fileIds.Select(id => new FileState { FileId = id }).ToList(),
+            CreatedAt = now,
+            UpdatedAt = now,
+            Deadline = now + _options.Timeout,
+            TraceParent = request.TraceParent,
+            ArchiveKey = StorageKeys.Export(jobId),
+        };
+        var pending = new Pending(
+            new NewJob(jobId, request.Owner, _codec.Encode(state), fileIds.Count, now, idempotencyKey, bodyHash),
+            maxActivePerOwner);
+        if (!_queue.Writer.TryWrite(pending))
+        {
+            throw new StoreUnavailableException("The intake is stopping.");
+        }
+        return pending.Answer.Task;
+    }
+
+    private async Task WriteLoopAsync()
+    {
+        var batch = new List<Pending>(MaxBatch);
+        while (await _queue.Reader.WaitToReadAsync())
+        {
+            batch.Clear();
+            while (batch.Count < MaxBatch && _queue.Reader.TryRead(out var next))
+            {
+                batch.Add(next);
+            }
+            if (batch.Count > 0)
+            {
+                await WriteBatchAsync(batch);
+            }
+        }
+    }
+
+    private async Task WriteBatchAsync(List<Pending> batch)
+    {
+        // One cap per script: callers normally share it; a batch with several is split by cap.
+        foreach (var group in batch.GroupBy(p => p.MaxActive))
+        {
+            var items = group.ToList();
+            IReadOnlyList<AcceptOutcome> outcomes;
+            try
+            {
+                var jobs = items.Select(p => p.Job).ToList();
+                outcomes = await _retry.ExecuteAsync(async _ => await _store.AcceptAsync(jobs, group.Key), CancellationToken.None);
+            }
+            catch (Exception ex)
+            {
+                _logger.LogWarning(ex, "Intake could not store {Count} new jobs", items.Count);
+                var unavailable = new StoreUnavailableException("Job storage did not answer.", ex);
+                foreach (var item in items)
+                {
+                    item.Answer.TrySetException(unavailable);
+                }
+                continue;
+            }
+            for (var i = 0; i < items.Count; i++)
+            {
+                items[i].Answer.TrySetResult(outcomes[i]);
+            }
+            HandOver(items, outcomes);
+        }
+    }
+
+    private void HandOver(List<Pending> items, IReadOnlyList<AcceptOutcome> outcomes)
+    {
+        var byShard = new Dictionary<int, List<QueuedJob>>();
+        for (var i = 0; i < items.Count; i++)
+        {
+            if (outcomes[i].Status != AcceptStatus.Created)
+            {
+                continue;
+            }
+            var job = items[i].Job;
+            var shard = IntakeShards.Of(job.Owner);
+            if (!byShard.TryGetValue(shard, out var list))
+            {
+                byShard[shard] = list = [];
+            }
+            list.Add(new QueuedJob { JobId = job.JobId, Owner = job.Owner });
+        }
+        foreach (var (shard, jobs) in byShard)
+        {
+            _ = HandOverAsync(shard, jobs);
+        }
+    }
+
+    private async Task HandOverAsync(int shard, List<QueuedJob> jobs)
+    {
+        try
+        {
+            await _grains.GetGrain<IIntakeShardGrain>(shard).Accepted(jobs);
+        }
+        catch (Exception ex)
+        {
+            // Stored and safe: the shard's reminder finds them in its pending set.
+            _logger.LogWarning(ex, "Intake shard {Shard} was not told of {Count} new jobs; its reminder will find them", shard, jobs.Count);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _queue.Writer.TryComplete();
+        await Task.WhenAll(_writers);
+    }
+
+    private sealed record Pending(NewJob Job, int MaxActive)
+    {
+        public TaskCompletionSource<AcceptOutcome> Answer { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+}

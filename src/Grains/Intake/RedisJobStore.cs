@@ -1,0 +1,258 @@
+using System.Globalization;
+using Delineate.Abstractions;
+using StackExchange.Redis;
+
+namespace Delineate.Grains.Intake;
+
+/// <summary>
+/// The job store on Redis. A job's record keeps the key and hash layout of Orleans' Redis grain
+/// storage (<c>{ServiceId}/state/downloadjob/{id}</c>, fields <c>etag</c> and <c>data</c>), so records
+/// written before this store still read. Everything else of a shard lives under the shard's hash tag
+/// (<c>{ServiceId:intake:K}</c>). Each batch and each write is one Lua script: it lands whole or not at all.
+/// </summary>
+public sealed class RedisJobStore(Func<Task<IConnectionMultiplexer>> connect, string serviceId) : IJobStore
+{
+    /// <summary>Idempotency keys are honoured 24 h; Redis forgets them an hour later.</summary>
+    public static readonly TimeSpan IdempotencyLifetime = TimeSpan.FromHours(24);
+    private const int KeysPerJob = 5;
+    private const int ArgsPerJob = 7;
+
+    private readonly SemaphoreSlim _connecting = new(1, 1);
+    private IDatabase? _db;
+
+    // KEYS per job: record, pending, active counts, owner index, idempotency (or the record again).
+    // ARGV: n, cap, idempotency ttl; per job: id, member, createdMs, data, summary, owner, bodyHash.
+    // Answers per job: 'C' created, 'E<id>' existing, 'M' body mismatch, 'O' over the cap.
+    private const string AcceptScript = """
+        local n = tonumber(ARGV[1])
+        local cap = tonumber(ARGV[2])
+        local out = {}
+        for i = 0, n - 1 do
+          local k = i * 5
+          local a = 3 + i * 7
+          local rec, pending, active, index, idem = KEYS[k + 1], KEYS[k + 2], KEYS[k + 3], KEYS[k + 4], KEYS[k + 5]
+          local id, member, created, data, summary, owner, hash = ARGV[a + 1], ARGV[a + 2], ARGV[a + 3], ARGV[a + 4], ARGV[a + 5], ARGV[a + 6], ARGV[a + 7]
+          local result = nil
+          if hash ~= '' then
+            local seen = redis.call('GET', idem)
+            if seen then
+              if string.sub(seen, 1, #hash + 1) == hash .. ' ' then
+                result = 'E' .. string.sub(seen, #hash + 2)
+              else
+                result = 'M'
+              end
+            end
+          end
+          if not result then
+            if redis.call('EXISTS', rec) == 1 then
+              result = 'C'
+            elseif tonumber(redis.call('HGET', active, owner) or '0') >= cap then
+              result = 'O'
+            else
+              redis.call('HSET', rec, 'etag', '0-intake', 'data', data)
+              redis.call('ZADD', pending, created, member)
+              redis.call('HINCRBY', active, owner, 1)
+              redis.call('HSET', index, id, summary)
+              if hash ~= '' then
+                redis.call('SET', idem, hash .. ' ' .. id, 'EX', ARGV[3])
+              end
+              result = 'C'
+            end
+          end
+          out[i + 1] = result
+        end
+        return out
+        """;
+
+    // KEYS: record, index, pending, running, active, expiring. ARGV: expected, new, data, id, summary,
+    // finished ('1' or ''), member, owner, ttl seconds, expiresAtMs.
+    private const string WriteScript = """
+        local etag = redis.call('HGET', KEYS[1], 'etag')
+        local expected = ARGV[1]
+        if not ((not etag and expected == '') or etag == expected or etag == ARGV[2]) then
+          return -1
+        end
+        redis.call('HSET', KEYS[1], 'etag', ARGV[2], 'data', ARGV[3])
+        redis.call('HSET', KEYS[2], ARGV[4], ARGV[5])
+        if ARGV[6] == '1' then
+          if redis.call('ZREM', KEYS[3], ARGV[7]) == 1 then
+            if redis.call('HINCRBY', KEYS[5], ARGV[8], -1) <= 0 then
+              redis.call('HDEL', KEYS[5], ARGV[8])
+            end
+          end
+          redis.call('SREM', KEYS[4], ARGV[7])
+          redis.call('ZADD', KEYS[6], ARGV[10], ARGV[7])
+          redis.call('EXPIRE', KEYS[1], ARGV[9])
+        end
+        return 0
+        """;
+
+    // KEYS: record, index, expiring, pending, running, active. ARGV: id, member, owner.
+    private const string DeleteScript = """
+        redis.call('DEL', KEYS[1])
+        redis.call('HDEL', KEYS[2], ARGV[1])
+        redis.call('ZREM', KEYS[3], ARGV[2])
+        if redis.call('ZREM', KEYS[4], ARGV[2]) == 1 then
+          if redis.call('HINCRBY', KEYS[6], ARGV[3], -1) <= 0 then
+            redis.call('HDEL', KEYS[6], ARGV[3])
+          end
+        end
+        redis.call('SREM', KEYS[5], ARGV[2])
+        return 0
+        """;
+
+    public string RecordKey(Guid jobId) => $"{serviceId}/state/downloadjob/{jobId:N}";
+
+    private string Tag(int shard) => $"{{{serviceId}:intake:{shard.ToString(CultureInfo.InvariantCulture)}}}";
+    private string Pending(int shard) => Tag(shard) + ":pending";
+    private string Running(int shard) => Tag(shard) + ":running";
+    private string Active(int shard) => Tag(shard) + ":active";
+    private string Expiring(int shard) => Tag(shard) + ":expiring";
+    private string Index(string owner) => $"{Tag(IntakeShards.Of(owner))}:owner:{owner}";
+    private string Idempotency(string owner, string key) =>
+        $"{Tag(IntakeShards.Of(owner))}:idem:{owner.Length.ToString(CultureInfo.InvariantCulture)}:{owner}/{key}";
+
+    public async Task<IReadOnlyList<AcceptOutcome>> AcceptAsync(IReadOnlyList<NewJob> jobs, int maxActivePerOwner)
+    {
+        var keys = new RedisKey[jobs.Count * KeysPerJob];
+        var args = new RedisValue[3 + jobs.Count * ArgsPerJob];
+        args[0] = jobs.Count;
+        args[1] = maxActivePerOwner;
+        args[2] = (long)(IdempotencyLifetime + TimeSpan.FromHours(1)).TotalSeconds;
+        for (var i = 0; i < jobs.Count; i++)
+        {
+            var job = jobs[i];
+            var shard = IntakeShards.Of(job.Owner);
+            var id = job.JobId.ToString("N");
+            var k = i * KeysPerJob;
+            keys[k] = RecordKey(job.JobId);
+            keys[k + 1] = Pending(shard);
+            keys[k + 2] = Active(shard);
+            keys[k + 3] = Index(job.Owner);
+            keys[k + 4] = job.IdempotencyKey is { } key ? Idempotency(job.Owner, key) : keys[k];
+            var a = 3 + i * ArgsPerJob;
+            var created = job.CreatedAt.ToUnixTimeMilliseconds();
+            args[a] = id;
+            args[a + 1] = JobStateCodec.Member(job.JobId, job.Owner);
+            args[a + 2] = created;
+            args[a + 3] = job.Record;
+            args[a + 4] = JobStateCodec.EncodeSummary(new JobSummary
+            {
+                JobId = job.JobId,
+                Status = JobStatus.Queued,
+                FilesTotal = job.FilesTotal,
+                CreatedAt = job.CreatedAt,
+                UpdatedAt = job.CreatedAt,
+            });
+            args[a + 5] = job.Owner;
+            args[a + 6] = job.BodyHash ?? "";
+        }
+        var db = await DatabaseAsync();
+        var answers = (RedisResult[])(await db.ScriptEvaluateAsync(AcceptScript, keys, args))!;
+        var outcomes = new AcceptOutcome[jobs.Count];
+        for (var i = 0; i < jobs.Count; i++)
+        {
+            var answer = (string)answers[i]!;
+            outcomes[i] = answer[0] switch
+            {
+                'C' => new AcceptOutcome(AcceptStatus.Created, jobs[i].JobId),
+                'E' => new AcceptOutcome(AcceptStatus.Existing, Guid.ParseExact(answer.AsSpan(1), "N")),
+                'M' => new AcceptOutcome(AcceptStatus.BodyMismatch, Guid.Empty),
+                _ => new AcceptOutcome(AcceptStatus.OverCap, Guid.Empty),
+            };
+        }
+        return outcomes;
+    }
+
+    public async Task<StoredJob?> ReadAsync(Guid jobId)
+    {
+        var db = await DatabaseAsync();
+        var fields = await db.HashGetAsync(RecordKey(jobId), ["etag", "data"]);
+        if (fields[0].IsNull || fields[1].IsNull)
+        {
+            return null;
+        }
+        return new StoredJob(fields[0]!, (byte[])fields[1]!);
+    }
+
+    public async Task<bool> WriteAsync(Guid jobId, JobWrite write)
+    {
+        var shard = IntakeShards.Of(write.Owner);
+        var member = JobStateCodec.Member(jobId, write.Owner);
+        var expires = write.ExpiresAt;
+        var ttl = expires is { } at ? Math.Max(1, (long)Math.Ceiling((at - DateTimeOffset.UtcNow).TotalSeconds)) : 0;
+        var db = await DatabaseAsync();
+        var result = await db.ScriptEvaluateAsync(WriteScript,
+            [RecordKey(jobId), Index(write.Owner), Pending(shard), Running(shard), Active(shard), Expiring(shard)],
+            [write.ExpectedETag, write.NewETag, write.Data, jobId.ToString("N"), JobStateCodec.EncodeSummary(write.Summary),
+             expires is null ? "" : "1", member, write.Owner, ttl, expires?.ToUnixTimeMilliseconds() ?? 0]);
+        return (int)result == 0;
+    }
+
+    public async Task DeleteAsync(Guid jobId, string owner)
+    {
+        var shard = IntakeShards.Of(owner);
+        var db = await DatabaseAsync();
+        await db.ScriptEvaluateAsync(DeleteScript,
+            [RecordKey(jobId), Index(owner), Expiring(shard), Pending(shard), Running(shard), Active(shard)],
+            [jobId.ToString("N"), JobStateCodec.Member(jobId, owner), owner]);
+    }
+
+    public async Task<IReadOnlyList<ShardJob>> LoadShardAsync(int shard)
+    {
+        var db = await DatabaseAsync();
+        var pending = db.SortedSetRangeByRankWithScoresAsync(Pending(shard));
+        var running = db.SetMembersAsync(Running(shard));
+        var admitted = (await running).Select(m => (string)m!).ToHashSet(StringComparer.Ordinal);
+        return (await pending).Select(entry =>
+        {
+            var member = (string)entry.Element!;
+            var (jobId, owner) = JobStateCodec.ParseMember(member);
+            return new ShardJob(jobId, owner, (long)entry.Score, admitted.Contains(member));
+        }).ToList();
+    }
+
+    public async Task MarkRunningAsync(int shard, IReadOnlyList<(Guid JobId, string Owner)> jobs)
+    {
+        var db = await DatabaseAsync();
+        await db.SetAddAsync(Running(shard), jobs.Select(j => (RedisValue)JobStateCodec.Member(j.JobId, j.Owner)).ToArray());
+    }
+
+    public async Task<IReadOnlyList<ExpiredJob>> ExpiredAsync(int shard, DateTimeOffset now, int max)
+    {
+        var db = await DatabaseAsync();
+        var due = await db.SortedSetRangeByScoreAsync(Expiring(shard), double.NegativeInfinity, now.ToUnixTimeMilliseconds(), take: max);
+        return due.Select(m =>
+        {
+            var (jobId, owner) = JobStateCodec.ParseMember(m!);
+            return new ExpiredJob(jobId, owner);
+        }).ToList();
+    }
+
+    public async Task<JobPage> ListAsync(string owner, JobStatus? status, int limit, Guid? cursor)
+    {
+        var db = await DatabaseAsync();
+        var entries = await db.HashGetAllAsync(Index(owner));
+        var summaries = entries
+            .Select(e => Guid.TryParseExact((string?)e.Name, "N", out var id) ? JobStateCodec.DecodeSummary(id, e.Value) : null)
+            .OfType<JobSummary>();
+        return JobStateCodec.Page(summaries, status, limit, cursor);
+    }
+
+    private async ValueTask<IDatabase> DatabaseAsync()
+    {
+        if (_db is { } ready)
+        {
+            return ready;
+        }
+        await _connecting.WaitAsync();
+        try
+        {
+            return _db ??= (await connect()).GetDatabase();
+        }
+        finally
+        {
+            _connecting.Release();
+        }
+    }
+}

@@ -1,0 +1,125 @@
+using Delineate.Abstractions;
+using Delineate.Grains.Options;
+using Delineate.Grains.Storage;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Polly;
+using Polly.Retry;
+
+namespace Delineate.Grains.Jobs;
+
+/// <summary>
+/// The bundle step: every ready file streamed into one zip, uploaded in parts to the export store.
+/// An upload left by a predecessor is aborted first; a transient failure restarts the bundle, up to
+/// <c>JOB_MAX_ATTEMPTS</c>. The upload id is persisted before any byte is sent, so a successor can abort it.
+/// </summary>
+public sealed class JobBundler(IFileSource source, IExportStore exports, JobMetrics metrics, IOptions<JobOptions> options, TimeProvider time, ILogger<JobBundler> logger)
+{
+    private static readonly TimeSpan ProgressInterval = TimeSpan.FromSeconds(1);
+
+    /// <summary>What the bundle reports to its job: persist the state; files bundled so far.</summary>
+    public interface IProgress
+    {
+        Task CommitAsync();
+        Task BundledAsync(int done, int total);
+    }
+
+    public async Task BundleAsync(Guid jobId, DownloadJobState state, IProgress progress, CancellationToken cancellationToken)
+    {
+        var maxAttempts = options.Value.MaxAttempts;
+        // Polly refuses MaxRetryAttempts = 0: with JOB_MAX_ATTEMPTS=1 there is no retry strategy at all.
+        var builder = new ResiliencePipelineBuilder { TimeProvider = time };
+        if (maxAttempts > 1)
+        {
+            builder.AddRetry(new RetryStrategyOptions
+            {
+                MaxRetryAttempts = maxAttempts - 1,
+                BackoffType = DelayBackoffType.Exponential,
+                UseJitter = true,
+                Delay = TimeSpan.FromSeconds(1),
+                ShouldHandle = new PredicateBuilder().Handle<Exception>(ex =>
+                    !cancellationToken.IsCancellationRequested && TransientErrors.IsTransient(ex)),
+                OnRetry = args =>
+                {
+                    logger.LogWarning(args.Outcome.Exception, "Job {JobId} bundle attempt {Attempt} failed; retrying", jobId, args.AttemptNumber + 1);
+                    return default;
+                },
+            });
+        }
+        await OnGrain.RunAsync(builder.Build(), token => BundleOnceAsync(jobId, state, progress, token), cancellationToken);
+    }
+
+    private async Task BundleOnceAsync(Guid jobId, DownloadJobState state, IProgress progress, CancellationToken cancellationToken)
+    {
+        var key = state.ArchiveKey ?? StorageKeys.Export(jobId);
+        if (state.UploadId is { } stale)
+        {
+            // A predecessor died mid-upload: its parts are discarded and the bundle starts over.
+            await AbortQuietlyAsync(jobId, key, stale);
+            state.UploadId = null;
+        }
+        using var span = JobTelemetry.Source.StartActivity("job.bundle");
+        var ready = state.Files.Where(f => f.Status == FileStatus.Ready).ToList();
+        var upload = await exports.BeginUploadAsync(key, cancellationToken);
+        try
+        {
+            state.UploadId = upload.UploadId;
+            await progress.CommitAsync();
+            var lastProgress = time.GetTimestamp();
+            var archive = await ArchiveWriter.CreateAsync(upload.Content, cancellationToken);
+            await using (archive)
+            {
+                for (var i = 0; i < ready.Count; i++)
+                {
+                    var file = ready[i];
+                    var sourceFile = new SourceFile(file.FileId, file.Key ?? StorageKeys.Source(file.FileId), file.Size ?? 0);
+                    // Copying is CPU and I/O work: keep it off the grain's scheduler.
+                    await Task.Run(async () =>
+                    {
+                        await using var content = await source.OpenReadAsync(sourceFile, cancellationToken);
+                        await archive.AddAsync(StorageKeys.FileName(file.FileId), content, cancellationToken);
+                    }, cancellationToken);
+                    if (time.GetElapsedTime(lastProgress) >= ProgressInterval && i + 1 < ready.Count)
+                    {
+                        lastProgress = time.GetTimestamp();
+                        await progress.BundledAsync(i + 1, ready.Count);
+                    }
+                }
+            }
+            state.ArchiveSize = await upload.CompleteAsync(cancellationToken);
+            metrics.Bundled(state.ArchiveSize.Value);
+            span?.SetTag("bundle.bytes", state.ArchiveSize);
+            state.UploadId = null;
+        }
+        catch
+        {
+            // Cancels a part still in flight before aborting, so nothing is left behind.
+            try
+            {
+                await upload.AbortAsync(CancellationToken.None);
+            }
+            catch (Exception ex)
+            {
+                logger.LogWarning(ex, "Job {JobId} could not abort upload {UploadId}", jobId, upload.UploadId);
+            }
+            state.UploadId = null;
+            throw;
+        }
+        finally
+        {
+            await upload.DisposeAsync();
+        }
+    }
+
+    private async Task AbortQuietlyAsync(Guid jobId, string key, string uploadId)
+    {
+        try
+        {
+            await exports.AbortUploadAsync(key, uploadId, CancellationToken.None);
+        }
+        catch (Exception ex)
+        {
+            logger.LogWarning(ex, "Job {JobId} could not abort upload {UploadId}", jobId, uploadId);
+        }
+    }
+}

@@ -1,0 +1,87 @@
+using Delineate.Abstractions;
+using Polly;
+using Polly.Retry;
+
+namespace Delineate.Grains.Jobs;
+
+/// <summary>
+/// Persists a job's state with group commit: concurrent callers share writes, and each returns only
+/// after a write that began after its change. A storage blip (Redis restarting) is ridden out for
+/// about 20 s; a retry carries the same version tag, so a write whose answer was lost is recognised
+/// (<see cref="Intake.JobGrainStorage"/>). A write that lost to another activation
+/// (<see cref="Orleans.Storage.InconsistentStateException"/>) is not retried.
+/// </summary>
+public sealed class JobStateWriter(IPersistentState<DownloadJobState> state, Func<JobSnapshot> storedView)
+{
+    private static readonly ResiliencePipeline Retry = new ResiliencePipelineBuilder()
+        .AddRetry(new RetryStrategyOptions
+        {
+            MaxRetryAttempts = 8,
+            BackoffType = DelayBackoffType.Exponential,
+            UseJitter = true,
+            Delay = TimeSpan.FromMilliseconds(250),
+            MaxDelay = TimeSpan.FromSeconds(5),
+            ShouldHandle = new PredicateBuilder().Handle<Exception>(ex => ex is not Orleans.Storage.InconsistentStateException),
+        })
+        .Build();
+
+    private Task? _inFlight;
+    private bool _dirty;
+
+    /// <summary>The highest seq known to be stored.</summary>
+    public long PersistedSeq { get; private set; } = state.State.Seq;
+
+    /// <summary>The view (no links) of the state last stored; null until this activation knows it.</summary>
+    public JobSnapshot? PersistedView { get; private set; }
+
+    /// <summary>Takes the loaded state as stored (an activation that read its record).</summary>
+    public void MarkLoaded()
+    {
+        PersistedSeq = state.State.Seq;
+        PersistedView = state.RecordExists ? storedView() : null;
+    }
+
+    /// <summary>Returns once a write that began after this call has stored the state.</summary>
+    public async Task CommitAsync()
+    {
+        _dirty = true;
+        while (_dirty)
+        {
+            if (_inFlight is { } inFlight)
+            {
+                try
+                {
+                    await inFlight;
+                }
+                catch
+                {
+                    // Its owner reports the failure; this caller writes again.
+                }
+                continue;
+            }
+            _dirty = false;
+            var seq = state.State.Seq;
+            var view = storedView();
+            var write = WriteWithRetriesAsync();
+            _inFlight = write;
+            try
+            {
+                await write;
+                PersistedSeq = Math.Max(PersistedSeq, seq);
+                if (PersistedView is null || view.Seq >= PersistedView.Seq)
+                {
+                    PersistedView = view;
+                }
+            }
+            finally
+            {
+                if (ReferenceEquals(_inFlight, write))
+                {
+                    _inFlight = null;
+                }
+            }
+        }
+    }
+
+    private Task WriteWithRetriesAsync() => OnGrain.RunAsync(Retry, _ => state.WriteStateAsync(), CancellationToken.None);
+}
