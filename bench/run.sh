@@ -3,13 +3,14 @@
 # loopback (redis-server, s3rver, silo(s), gateway, the BullMQ peer, the bare-Kestrel baseline), runs
 # each benchmark, stops what it started, prints the table and writes bench/results/latest.json.
 #
-#   bench/run.sh            # full run (15-20 minutes on the 2-core machine)
+#   bench/run.sh            # full run (15-20 minutes on the 2-core machine before P1 had six figures; longer now)
 #   bench/run.sh --quick    # every figure, single rounds, shorter windows (under 10 minutes)
 #   bench/run.sh --smoke    # tiny loads, seconds per benchmark, no targets judged (tests/bench-smoke-checks.sh)
 #   bench/run.sh --only P1,P3   # a subset (any mode)
 #
-# NO_BUILD=1 skips the build. The raw output of every tool and each process's log stay in the run's
-# folder under ${TMPDIR:-/tmp} (printed at the end); bench/results/ is gitignored.
+# NO_BUILD=1 skips the build; DELINEATE_ROOT=DIR measures the service built from another checkout. The raw
+# output of every tool and each process's log stay in the run's folder under ${TMPDIR:-/tmp} (printed at
+# the end); bench/results/ is gitignored. P1 runs six figures per round (see run_p1).
 set -euo pipefail
 
 cd "${BENCH_REPO_ROOT:-$(dirname "${BASH_SOURCE[0]}")/..}"  # BENCH_REPO_ROOT: when running a copy of this script
@@ -22,7 +23,7 @@ while [ $# -gt 0 ]; do
         --smoke) MODE=smoke ;;
         --full) MODE=full ;;
         --only) ONLY="$2"; shift ;;
-        -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,13p' "$0"; exit 0 ;;
         *) echo "unknown argument '$1' (see --help)" >&2; exit 2 ;;
     esac
     shift
@@ -119,19 +120,38 @@ FAILED_BENCHES=()
 LOAD_START="$(cut -d' ' -f1-3 /proc/loadavg)"
 START_TIME="$(date -u +%Y-%m-%dT%H:%M:%SZ)"
 
-stop_pid() { # pid: SIGTERM, then SIGKILL after 10 s
-    local pid="$1"
+alive() { # pid: running (a zombie not yet reaped is not); builtins only, so polling it costs no fork
+    local stat
+    { read -r stat <"/proc/$1/stat"; } 2>/dev/null || return 1
+    stat="${stat##*) }"
+    [ "${stat:0:1}" != Z ]
+}
+now_us() { echo "${EPOCHREALTIME/./}"; }
+# stop_pid PID: SIGTERM, then SIGKILL after 10 s; only a process this script started and has not stopped
+# yet (a stopped one's number may be reused). Sets STOP_S (SIGTERM -> exit, s; null when it was not
+# running) and STOP_KILLED (true when it needed SIGKILL).
+stop_pid() {
+    local pid="$1" t0="" p kept=() mine=false
+    STOP_S=null STOP_KILLED=false
     [ -n "$pid" ] || return 0
-    kill -0 "$pid" 2>/dev/null || { wait "$pid" 2>/dev/null || true; return 0; }
-    kill -TERM "$pid" 2>/dev/null || true
-    for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    kill -KILL "$pid" 2>/dev/null || true
+    for p in "${STARTED[@]}"; do
+        if [ "$p" = "$pid" ]; then mine=true; else kept+=("$p"); fi
+    done
+    [ "$mine" = true ] || return 0
+    STARTED=("${kept[@]}")
+    if alive "$pid"; then
+        t0="$(now_us)"
+        kill -TERM "$pid" 2>/dev/null || true
+        while alive "$pid" && [ $(($(now_us) - t0)) -lt 10000000 ]; do sleep 0.05; done
+        if alive "$pid"; then STOP_KILLED=true; kill -KILL "$pid" 2>/dev/null || true; fi
+    fi
     wait "$pid" 2>/dev/null || true
+    [ -z "$t0" ] || STOP_S="$(awk -v us=$(($(now_us) - t0)) 'BEGIN {printf "%.2f", us / 1e6}')"
 }
 cleanup() {
     local pid
     for pid in "${STARTED[@]}"; do stop_pid "$pid"; done
-    rm -rf "$S3_DATA"
+    rm -rf "$S3_DATA" "$S3_DATA"-exports-*
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
@@ -229,15 +249,44 @@ start_ours() {
 }
 stop_ours() { stop "$GATEWAY_PID" "${SILO_PIDS[@]}"; }
 
-# The BullMQ peer: API and worker, two Node processes (as gateway and silo are two). Sets PEER_URL.
-start_peer() {
+# Delineate embedded: the gateway alone (DELINEATE_MODE=embedded co-hosts a silo; in-memory state,
+# reminders and streams; exports in a local folder; the synthetic catalogue). No silo process, no Redis.
+# start_embedded VAR=value... ; sets GATEWAY_URL, GATEWAY_PID (SILO_PIDS empty)
+start_embedded() {
+    CLUSTER_SEQ=$((CLUSTER_SEQ + 1))
     reset_state
+    local cluster="bench-$STAMP-$CLUSTER_SEQ" port silo_port gateway_port
+    port="$(free_port)"; silo_port="$(free_port)"; gateway_port="$(free_port)"
+    local exports="$S3_DATA-exports-$CLUSTER_SEQ"
+    SILO_PIDS=(); SILO_LOGS=(); SILO_HTTP=()
+    start "gateway (embedded)" "$WORK/gateway-$CLUSTER_SEQ-embedded.log" env -C "$SERVICE_ROOT/src/Gateway" \
+        DELINEATE_MODE=embedded ORLEANS_CLUSTER_ID="$cluster" ORLEANS_SERVICE_ID="$cluster" \
+        ORLEANS_SILO_PORT="$silo_port" ORLEANS_GATEWAY_PORT="$gateway_port" FILE_SOURCE=synthetic EXPORT_DIR="$exports" \
+        JOB_CONCURRENCY="$JOB_CONCURRENCY" SILO_CONCURRENCY="$SILO_CONCURRENCY" \
+        RATE_LIMIT_MAX_REQUESTS=100000000 MAX_ACTIVE_JOBS_PER_OWNER=1000000 "$@" \
+        dotnet "$GATEWAY_DLL" --urls "http://127.0.0.1:$port"
+    GATEWAY_PID=$LAST_PID
+    GATEWAY_URL="http://127.0.0.1:$port"
+    load wait-http --url "$GATEWAY_URL/health/ready" --timeout-s 90
+}
+
+# The BullMQ peer: API and worker, two Node processes (as gateway and silo are two). Sets PEER_URL.
+# start_peer [--no-worker] VAR=value... : --no-worker starts the API alone (accepted jobs stay queued).
+PEER_SEQ=0
+start_peer() {
+    local worker=true
+    if [ "${1:-}" = --no-worker ]; then worker=false; shift; fi
+    reset_state
+    PEER_SEQ=$((PEER_SEQ + 1))
     local port
     port="$(free_port)"
-    local env_all=("${COMMON_ENV[@]}" PORT="$port" PEER_QUEUE="bench-$STAMP" "$@")
-    start "peer worker" "$WORK/peer-worker.log" env "${env_all[@]}" node "$PEER_DIR/server.js" worker
-    PEER_WORKER_PID=$LAST_PID
-    start "peer api" "$WORK/peer-api.log" env "${env_all[@]}" node "$PEER_DIR/server.js" api
+    local env_all=("${COMMON_ENV[@]}" PORT="$port" PEER_QUEUE="bench-$STAMP-$PEER_SEQ" "$@")
+    PEER_WORKER_PID=""
+    if [ "$worker" = true ]; then
+        start "peer worker" "$WORK/peer-worker-$PEER_SEQ.log" env "${env_all[@]}" node "$PEER_DIR/server.js" worker
+        PEER_WORKER_PID=$LAST_PID
+    fi
+    start "peer api" "$WORK/peer-api-$PEER_SEQ.log" env "${env_all[@]}" node "$PEER_DIR/server.js" api
     PEER_API_PID=$LAST_PID
     PEER_URL="http://127.0.0.1:$port"
     load wait-http --url "$PEER_URL/health" --timeout-s 30
@@ -263,34 +312,136 @@ record() {
 failed() { FAILED_BENCHES+=("$1"); log "FAILED: $1"; }
 
 # ------------------------------------------------------------------------------------------------
-# P1: initiate throughput and latency (wrk, 64 connections, 2 threads; owners varied per request)
+# P1: initiate throughput and latency (wrk, 64 connections, 2 threads; owners varied per request),
+# and the CPU each process spends per accepted initiate. Per round, each figure on fresh processes:
+#   baseline   bare Kestrel, a constant 202
+#   parked     the main figure: 600 s source delays, so jobs are only accepted (ours: 1 silo + 1 gateway
+#              on Redis; the peer: its API alone, no worker, so jobs stay queued)
+#   embedded   ours, the gateway alone in embedded mode (in-memory, co-hosted silo), parked likewise
+#   running    delays off: every accepted job runs at once (the peer with its worker)
 # ------------------------------------------------------------------------------------------------
-wrk_initiate() { # side url
-    local side="$1" url="$2" line
-    OWNERS=256 FILE_ID="$SMALLEST" OWNER_PREFIX="warm-$side" wrk -t2 -c"$CONNECTIONS" -d"${P1_WARMUP}s" -s "$LUA" "$url/v1/download/initiate" >/dev/null 2>&1 || true
-    line="$(OWNERS=256 FILE_ID="$SMALLEST" OWNER_PREFIX="p1-$side" wrk -t2 -c"$CONNECTIONS" -d"${P1_SECONDS}s" --timeout 10s -s "$LUA" "$url/v1/download/initiate" 2>&1 \
-        | tee -a "$WORK/wrk-$side.txt" | grep '^{' | tail -1)"
+CLK_TCK="$(getconf CLK_TCK)"
+PARKED=(DOWNLOAD_DELAY_ENABLED=true DOWNLOAD_DELAY_MIN_MS=600000 DOWNLOAD_DELAY_MAX_MS=600000)
+cpu_ticks() { # pid: utime + stime of the whole process (all threads), clock ticks; empty once it is gone
+    local stat fields
+    stat="$(cat "/proc/$1/stat" 2>/dev/null)" || return 0
+    read -ra fields <<<"${stat##*) }"   # after "pid (comm) ": state is field 3, utime 14, stime 15
+    echo $((fields[11] + fields[12]))
+}
+real_pid() { # pid: the process doing the work; a wrapper (env, sh, bash) is followed to its only child
+    local pid="$1" comm children
+    comm="$(cat "/proc/$pid/comm" 2>/dev/null || true)"
+    case "$comm" in
+        env|sh|bash|dash)
+            children="$(cat /proc/"$pid"/task/*/children 2>/dev/null | xargs)"
+            if [ -n "$children" ] && [[ "$children" != *" "* ]]; then real_pid "$children"; return; fi ;;
+    esac
+    echo "$pid"
+}
+# wrk_initiate FIGURE SIDE URL NAME=PID... : a warm-up run, then the measured one with each named
+# process's CPU read before and after it; prints wrk's JSON plus cpu_s and cpu_us_per_req per process.
+wrk_initiate() {
+    local figure="$1" side="$2" url="$3"; shift 3
+    local tag="$figure-$side" line spec name pid cpu='{}' names=() pids=() before=()
+    OWNERS=256 FILE_ID="$SMALLEST" OWNER_PREFIX="warm-$tag" wrk -t2 -c"$CONNECTIONS" -d"${P1_WARMUP}s" -s "$LUA" "$url/v1/download/initiate" >/dev/null 2>&1 || true
+    for spec in "$@"; do
+        name="${spec%%=*}"; pid="$(real_pid "${spec#*=}")"
+        names+=("$name"); pids+=("$pid"); before+=("$(cpu_ticks "$pid")")
+    done
+    line="$(OWNERS=256 FILE_ID="$SMALLEST" OWNER_PREFIX="p1-$tag" wrk -t2 -c"$CONNECTIONS" -d"${P1_SECONDS}s" --timeout 10s -s "$LUA" "$url/v1/download/initiate" 2>&1 \
+        | tee -a "$WORK/wrk-$tag.txt" | grep '^{' | tail -1)"
+    local i after
+    for i in "${!names[@]}"; do
+        after="$(cpu_ticks "${pids[$i]}")"
+        if [ -z "${before[$i]}" ] || [ -z "$after" ]; then
+            log "P1 $tag: ${names[$i]} (pid ${pids[$i]}) was not running through the window"; return 1
+        fi
+        cpu="$(jq -c --arg n "${names[$i]}" --argjson pid "${pids[$i]}" --arg comm "$(cat "/proc/${pids[$i]}/comm")" \
+            --argjson ticks "$((after - ${before[$i]}))" --argjson hz "$CLK_TCK" \
+            '. + {($n): {pid: $pid, comm: $comm, cpu_s: ($ticks / $hz)}}' <<<"$cpu")"
+    done
     [ -n "$line" ] || return 1
-    echo "RESULT $(echo "$line" | jq -c --arg side "$side" '{bench: "P1", side: $side} + .')"
+    if [ "$(jq '.requests - .non2xx' <<<"$line")" -le 0 ]; then
+        # No figure at all (everything still in flight when the window closed, or only errors): a failure,
+        # except in smoke mode, where a starved machine may do this to a 2 s window.
+        log "P1 $tag: no request accepted within the ${P1_SECONDS} s window"
+        [ "$MODE" = smoke ] || return 1
+    fi
+    # µs of CPU per accepted (2xx) request: the process's CPU seconds over the window x 1e6 / accepted
+    echo "$line" | jq -c --arg figure "$figure" --arg side "$side" --argjson cpu "$cpu" '
+        (.requests - .non2xx) as $ok
+        | {bench: "P1", figure: $figure, side: $side} + . + {accepted: $ok,
+           cpu_s: ($cpu | map_values(.cpu_s)),
+           cpu_us_per_req: ($cpu | map_values(if $ok > 0 then (.cpu_s * 1e6 / $ok | round) else null end)),
+           processes: ($cpu | map_values({pid, comm}))}'
+}
+# stop_timed NAME=PID... : stops each in turn (SIGTERM, SIGKILL after 10 s), logs and collects how long
+# each took to exit after SIGTERM into STOPS (JSON: name -> seconds, and which needed SIGKILL)
+stop_timed() {
+    local spec
+    STOPS='{}'
+    for spec in "$@"; do
+        [ -n "${spec#*=}" ] || continue
+        stop_pid "${spec#*=}"
+        if [ "$STOP_S" = null ]; then log "${spec%%=*} (pid ${spec#*=}) was no longer running"
+        else log "stopped ${spec%%=*} (pid ${spec#*=}): ${STOP_S} s after SIGTERM$([ "$STOP_KILLED" = false ] || echo ' (did not exit: SIGKILL at 10 s)')"; fi
+        STOPS="$(jq -c --arg n "${spec%%=*}" --argjson s "$STOP_S" --argjson k "$STOP_KILLED" '. + {($n): {s: $s, killed: $k}}' <<<"$STOPS")"
+    done
+}
+# p1_record ROUND LABEL MEASURED-JSON : one RESULT line (the measurement + its round + STOPS), or FAILED
+p1_record() {
+    local round="$1" label="$2" measured="$3"
+    if [ -z "$measured" ]; then failed "P1 $label"; return; fi
+    echo "RESULT $(jq -c --argjson round "$round" --argjson stops "$STOPS" '. + {round: $round, stop_s: ($stops | map_values(.s)), stop_killed: ($stops | map_values(.killed))}' <<<"$measured")" | record
 }
 run_p1() {
-    local round
+    local round out
     for round in $(seq 1 "$ROUNDS"); do
         log "P1 round $round/$ROUNDS: baseline"
-        start_baseline && wrk_initiate baseline "$BASELINE_URL" | record || failed "P1 baseline"
-        stop "$BASELINE_PID"
+        out=""
+        if start_baseline; then out="$(wrk_initiate http baseline "$BASELINE_URL" baseline="$BASELINE_PID")" || out=""; fi
+        stop_timed baseline="$BASELINE_PID"
+        p1_record "$round" baseline "$out"
 
-        log "P1 round $round/$ROUNDS: Delineate"
+        log "P1 round $round/$ROUNDS: Delineate clustered, parked (600 s delays)"
+        out=""
+        if start_ours 1 "${PARKED[@]}" ORLEANS_REMINDER_PERIOD_SECONDS=60; then
+            out="$(wrk_initiate parked ours "$GATEWAY_URL" gateway="$GATEWAY_PID" silo="${SILO_PIDS[0]}" redis="$REDIS_PID")" || out=""
+        else log "P1 parked ours: start failed"; fi
+        stop_timed gateway="$GATEWAY_PID" silo="${SILO_PIDS[0]:-}"
+        p1_record "$round" "parked ours" "$out"
+
+        log "P1 round $round/$ROUNDS: BullMQ peer, parked (API alone, no worker)"
+        out=""
+        if start_peer --no-worker "${PARKED[@]}"; then
+            out="$(wrk_initiate parked peer "$PEER_URL" api="$PEER_API_PID" redis="$REDIS_PID")" || out=""
+        else log "P1 parked peer: start failed"; fi
+        stop_timed api="$PEER_API_PID"
+        p1_record "$round" "parked peer" "$out"
+
+        log "P1 round $round/$ROUNDS: Delineate embedded (gateway alone, in-memory), parked"
+        out=""
+        if start_embedded "${PARKED[@]}" ORLEANS_REMINDER_PERIOD_SECONDS=60; then
+            out="$(wrk_initiate embedded ours "$GATEWAY_URL" gateway="$GATEWAY_PID")" || out=""
+        else log "P1 embedded ours: start failed"; fi
+        stop_timed gateway="$GATEWAY_PID"
+        p1_record "$round" "embedded ours" "$out"
+
+        log "P1 round $round/$ROUNDS: Delineate clustered, delays off (jobs run)"
+        out=""
         if start_ours 1 DOWNLOAD_DELAY_ENABLED=false ORLEANS_REMINDER_PERIOD_SECONDS=60; then
-            wrk_initiate ours "$GATEWAY_URL" | record || failed "P1 ours"
-        else failed "P1 ours (start)"; fi
-        stop_ours
+            out="$(wrk_initiate running ours "$GATEWAY_URL" gateway="$GATEWAY_PID" silo="${SILO_PIDS[0]}" redis="$REDIS_PID" s3rver="$S3_PID")" || out=""
+        else log "P1 running ours: start failed"; fi
+        stop_timed gateway="$GATEWAY_PID" silo="${SILO_PIDS[0]:-}"
+        p1_record "$round" "running ours" "$out"
 
-        log "P1 round $round/$ROUNDS: BullMQ peer"
+        log "P1 round $round/$ROUNDS: BullMQ peer, delays off (API + worker)"
+        out=""
         if start_peer DOWNLOAD_DELAY_ENABLED=false; then
-            wrk_initiate peer "$PEER_URL" | record || failed "P1 peer"
-        else failed "P1 peer (start)"; fi
-        stop_peer
+            out="$(wrk_initiate running peer "$PEER_URL" api="$PEER_API_PID" worker="$PEER_WORKER_PID" redis="$REDIS_PID" s3rver="$S3_PID")" || out=""
+        else log "P1 running peer: start failed"; fi
+        stop_timed api="$PEER_API_PID" worker="$PEER_WORKER_PID"
+        p1_record "$round" "running peer" "$out"
     done
 }
 
@@ -347,9 +498,14 @@ run_p4() {
 # P5: bundling vs raw PutObject of the same bytes: bench/bundle.sh, as it is
 # ------------------------------------------------------------------------------------------------
 run_p5() {
-    log "P5: bench/bundle.sh (${P5_ENV[*]})"
+    # With DELINEATE_ROOT, that checkout's own bench/bundle.sh: it builds the bundling client against that tree's src/.
+    local bundle_sh="$ROOT/bench/bundle.sh"
+    if [ "$(realpath "$SERVICE_ROOT")" != "$(realpath "$ROOT")" ] && [ -f "$SERVICE_ROOT/bench/bundle.sh" ]; then
+        bundle_sh="$SERVICE_ROOT/bench/bundle.sh"
+    fi
+    log "P5: ${bundle_sh} (${P5_ENV[*]})"
     local out
-    if ! out="$(env "${P5_ENV[@]}" bash "$ROOT/bench/bundle.sh" 2>"$WORK/bundle.stderr")"; then
+    if ! out="$(env "${P5_ENV[@]}" bash "$bundle_sh" 2>"$WORK/bundle.stderr")"; then
         printf '%s\n' "$out" >"$WORK/bundle.txt"
         failed "P5"; return
     fi
