@@ -47,6 +47,8 @@ public sealed class DownloadJobGrain(
     private IGrainReminder? _wake;
     private Task? _wakeRegistration;
     private bool _pausing;
+    /// <summary>The seq of the admission event while it waits to be stored with the first progress.</summary>
+    private long _admittedSeq = -1;
     private int _bundled;
     private int _bundleTotal;
 
@@ -87,7 +89,7 @@ public sealed class DownloadJobGrain(
             return Task.FromResult<JobSnapshot?>(null);
         }
         var links = JobLinks.For(source, exports, time.GetUtcNow() + _options.UrlExpiry);
-        var snapshot = _writer.PersistedView is { } stored && stored.Seq < S.Seq
+        var snapshot = StoredViewIfBehind() is { } stored
             ? JobReadModel.WithLinks(stored, stored.Progress.Status == JobStatus.Completed && S.ArchiveSize is not null ? S.ArchiveKey : null, links)
             : JobReadModel.Snapshot(JobId, S, time.GetUtcNow(), links);
         return Task.FromResult<JobSnapshot?>(snapshot);
@@ -99,11 +101,24 @@ public sealed class DownloadJobGrain(
         {
             return Task.FromResult<JobHeader?>(null);
         }
-        var stored = _writer.PersistedView;
-        var header = stored is not null && stored.Seq < S.Seq
+        var header = StoredViewIfBehind() is { } stored
             ? new JobHeader { JobId = JobId, Owner = S.Owner, Seq = stored.Seq, Status = stored.Progress.Status, Percent = stored.Progress.Percent }
             : JobReadModel.Header(JobId, S);
         return Task.FromResult<JobHeader?>(header);
+    }
+
+    /// <summary>
+    /// The stored view when the state holds progress not yet stored (a successor could take it back);
+    /// null when the state may be shown. The admission alone may: a successor admits the job the same way.
+    /// </summary>
+    private JobSnapshot? StoredViewIfBehind()
+    {
+        var stored = _writer.PersistedView;
+        if (stored is null || stored.Seq >= S.Seq)
+        {
+            return null;
+        }
+        return S.Seq == _admittedSeq && stored.Seq == _admittedSeq - 1 ? null : stored;
     }
 
     public Task<IReadOnlyList<JobEvent>?> GetEventsAfter(long afterSeq) => Task.FromResult(_events.After(afterSeq));
@@ -203,6 +218,7 @@ public sealed class DownloadJobGrain(
             S.StartedAt = time.GetUtcNow();
             S.Deadline = S.StartedAt.Value + _options.Timeout;
             Emit(JobEventType.Progress);
+            _admittedSeq = S.Seq;
             metrics.Initiated();
             logger.LogInformation("Job {JobId} started", JobId);
         }

@@ -1,3 +1,4 @@
+using Delineate.Grains.Intake;
 using Delineate.Grains.Jobs;
 using Delineate.Grains.Options;
 using Delineate.Grains.Storage;
@@ -72,6 +73,20 @@ public abstract class JobClusterFixture : IAsyncLifetime
     public IClusterClient Client => Cluster.Client;
 
     public IDownloadJobGrain Job(Guid jobId) => Client.GetGrain<IDownloadJobGrain>(jobId);
+
+    /// <summary>
+    /// Creates the job as the gateway does: the silo's intake stores it as queued and hands it to its
+    /// shard, which admits it. Returns the view of the record as the intake stored it (the job may
+    /// already be running by the time this returns).
+    /// </summary>
+    public async Task<JobSnapshot> InitiateAsync(IDownloadJobGrain job, InitiateJobRequest request)
+    {
+        var jobId = job.GetPrimaryKey();
+        var outcome = await SiloService<JobIntake>().AcceptAsync(jobId, request, int.MaxValue);
+        Assert.Equal(AcceptStatus.Created, outcome.Status);
+        var stored = await SiloService<IJobStore>().ReadAsync(jobId) ?? throw new InvalidOperationException("The job was stored but does not read back.");
+        return JobReadModel.Snapshot(jobId, SiloService<JobStateCodec>().Decode(stored.Data), DateTimeOffset.UtcNow, links: null);
+    }
 
     public string ExportPath(Guid jobId) => Path.Combine(ExportDirectory, StorageKeys.Export(jobId));
 

@@ -16,7 +16,7 @@ public sealed class ArchiveContentTests(LongLivedJobCluster cluster)
         const int missing = 75_020;
         var jobId = Guid.CreateVersion7();
         var job = cluster.Job(jobId);
-        await job.Initiate(new InitiateJobRequest { FileIds = [available[0], missing, available[1], available[2]], Owner = "alice" });
+        await cluster.InitiateAsync(job, new InitiateJobRequest { FileIds = [available[0], missing, available[1], available[2]], Owner = "alice" });
         var status = await Eventually.Until(async () => (await job.GetStatus())!, s => s.Progress.Status.IsTerminal(), Timeout, "the job finishes");
         Assert.Equal(JobStatus.Completed, status.Progress.Status);
 
@@ -38,7 +38,7 @@ public sealed class ArchiveContentTests(LongLivedJobCluster cluster)
     {
         var jobId = Guid.CreateVersion7();
         var job = cluster.Job(jobId);
-        await job.Initiate(new InitiateJobRequest { FileIds = [75_026], Owner = "alice" });
+        await cluster.InitiateAsync(job, new InitiateJobRequest { FileIds = [75_026], Owner = "alice" });
         var status = await Eventually.Until(async () => (await job.GetStatus())!, s => s.Progress.Status.IsTerminal(), Timeout, "the job finishes");
 
         var url = new Uri(new Uri("http://gateway"), status.Result!.ArchiveUrl);

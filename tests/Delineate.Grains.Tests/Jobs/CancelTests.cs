@@ -17,7 +17,7 @@ public sealed class CancelTests(LongLivedJobCluster cluster)
         var jobId = Guid.CreateVersion7();
         var job = cluster.Job(jobId);
         await using var recorder = await JobEventRecorder.SubscribeAsync(cluster.Client, jobId);
-        await job.Initiate(new InitiateJobRequest { FileIds = fileIds, Owner = "alice" });
+        await cluster.InitiateAsync(job, new InitiateJobRequest { FileIds = fileIds, Owner = "alice" });
         var concurrency = cluster.Options.JobConcurrency;
         await lookups.WhenStarted(concurrency).WaitAsync(Timeout);
 
@@ -52,7 +52,7 @@ public sealed class CancelTests(LongLivedJobCluster cluster)
         var opening = cluster.Source.BlockOpen(slow);
         var jobId = Guid.CreateVersion7();
         var job = cluster.Job(jobId);
-        await job.Initiate(new InitiateJobRequest { FileIds = [fine, slow], Owner = "alice" });
+        await cluster.InitiateAsync(job, new InitiateJobRequest { FileIds = [fine, slow], Owner = "alice" });
         await opening.WhenStarted(1).WaitAsync(Timeout);
         var before = await job.GetStatus();
         Assert.Equal(JobPhase.Bundling, before!.Progress.Phase);

@@ -84,7 +84,7 @@ public sealed class FileRetryTests(LongLivedJobCluster cluster)
     private async Task<JobSnapshot> RunToEnd(IReadOnlyList<int> fileIds)
     {
         var job = cluster.Job(Guid.CreateVersion7());
-        await job.Initiate(new InitiateJobRequest { FileIds = fileIds, Owner = "alice" });
+        await cluster.InitiateAsync(job, new InitiateJobRequest { FileIds = fileIds, Owner = "alice" });
         return await Eventually.Until(async () => (await job.GetStatus())!, s => s.Progress.Status.IsTerminal(), Timeout, "the job finishes");
     }
 

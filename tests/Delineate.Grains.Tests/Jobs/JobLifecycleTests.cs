@@ -14,7 +14,7 @@ public sealed class JobLifecycleTests(LongLivedJobCluster cluster)
         var jobId = Guid.CreateVersion7();
         await using var recorder = await JobEventRecorder.SubscribeAsync(cluster.Client, jobId);
 
-        var accepted = await cluster.Job(jobId).Initiate(Request(fileIds));
+        var accepted = await cluster.InitiateAsync(cluster.Job(jobId), Request(fileIds));
 
         Assert.Equal(JobStatus.Queued, accepted.Progress.Status);
         Assert.Equal(JobPhase.Queued, accepted.Progress.Phase);
@@ -74,7 +74,7 @@ public sealed class JobLifecycleTests(LongLivedJobCluster cluster)
         var jobId = Guid.CreateVersion7();
         await using var recorder = await JobEventRecorder.SubscribeAsync(cluster.Client, jobId);
 
-        await cluster.Job(jobId).Initiate(Request([70_002, 70_003]));
+        await cluster.InitiateAsync(cluster.Job(jobId), Request([70_002, 70_003]));
         var events = await recorder.UntilTerminal(Timeout);
 
         var last = events[^1];
@@ -96,15 +96,15 @@ public sealed class JobLifecycleTests(LongLivedJobCluster cluster)
     {
         var jobId = Guid.CreateVersion7();
         var job = cluster.Job(jobId);
-        var first = await job.Initiate(Request([70_014], owner: "alice"));
+        var first = await cluster.InitiateAsync(job, Request([70_014], owner: "alice"));
 
-        var again = await job.Initiate(Request([70_021, 70_028], owner: "bob"));
+        var again = await cluster.InitiateAsync(job, Request([70_021, 70_028], owner: "bob"));
 
         Assert.Equal((jobId, "alice", first.CreatedAt), (again.JobId, again.Owner, again.CreatedAt));
         Assert.Equal([70_014], again.Files.Select(f => f.FileId));
 
         var finished = await WaitUntilFinished(job);
-        var afterFinish = await job.Initiate(Request([70_035], owner: "bob"));
+        var afterFinish = await cluster.InitiateAsync(job, Request([70_035], owner: "bob"));
         Assert.Equal(JobStatus.Completed, afterFinish.Progress.Status);
         Assert.Equal((finished.Seq, "alice"), (afterFinish.Seq, afterFinish.Owner));
         Assert.Equal([70_014], afterFinish.Files.Select(f => f.FileId));
@@ -113,7 +113,7 @@ public sealed class JobLifecycleTests(LongLivedJobCluster cluster)
     [Fact]
     public async Task Duplicate_file_ids_are_dropped_and_order_is_kept()
     {
-        var snapshot = await cluster.Job(Guid.CreateVersion7()).Initiate(Request([70_049, 70_042, 70_049, 70_043, 70_042]));
+        var snapshot = await cluster.InitiateAsync(cluster.Job(Guid.CreateVersion7()), Request([70_049, 70_042, 70_049, 70_043, 70_042]));
 
         Assert.Equal([70_049, 70_042, 70_043], snapshot.Files.Select(f => f.FileId));
         Assert.Equal(3, snapshot.Progress.FilesTotal);
@@ -133,7 +133,7 @@ public sealed class JobLifecycleTests(LongLivedJobCluster cluster)
     public async Task Cancelling_a_finished_job_says_already_finished_and_changes_nothing()
     {
         var job = cluster.Job(Guid.CreateVersion7());
-        await job.Initiate(Request([70_056]));
+        await cluster.InitiateAsync(job, Request([70_056]));
         var finished = await WaitUntilFinished(job);
 
         Assert.Equal(CancelOutcome.AlreadyFinished, await job.Cancel());

@@ -12,7 +12,7 @@ public sealed class RetentionTests(ShortLivedJobCluster cluster)
         var jobId = Guid.CreateVersion7();
         var job = cluster.Job(jobId);
         await using var recorder = await JobEventRecorder.SubscribeAsync(cluster.Client, jobId);
-        await job.Initiate(new InitiateJobRequest { FileIds = [76_006, 76_013], Owner = "alice" });
+        await cluster.InitiateAsync(job, new InitiateJobRequest { FileIds = [76_006, 76_013], Owner = "alice" });
         var finished = (await recorder.UntilTerminal(Timeout))[^1];
         Assert.Equal(JobEventType.Completed, finished.Type);
         var export = cluster.ExportPath(jobId);
@@ -38,7 +38,7 @@ public sealed class RetentionTests(ShortLivedJobCluster cluster)
         var jobId = Guid.CreateVersion7();
         var job = cluster.Job(jobId);
         await using var recorder = await JobEventRecorder.SubscribeAsync(cluster.Client, jobId);
-        await job.Initiate(new InitiateJobRequest { FileIds = [76_020], Owner = "alice" });
+        await cluster.InitiateAsync(job, new InitiateJobRequest { FileIds = [76_020], Owner = "alice" });
         await lookups.WhenStarted(1).WaitAsync(Timeout);
 
         var failed = (await recorder.UntilTerminal(Timeout))[^1];

@@ -18,7 +18,7 @@ public sealed class SiloShutdownTests : IAsyncLifetime
     {
         var lookups = _cluster.Source.BlockLookups([77_001]);
         var jobId = Guid.CreateVersion7();
-        await _cluster.Job(jobId).Initiate(new InitiateJobRequest { FileIds = [77_001, 77_008], Owner = "alice" });
+        await _cluster.InitiateAsync(_cluster.Job(jobId), new InitiateJobRequest { FileIds = [77_001, 77_008], Owner = "alice" });
         await lookups.WhenStarted(1).WaitAsync(Timeout);
 
         var clock = Stopwatch.StartNew();

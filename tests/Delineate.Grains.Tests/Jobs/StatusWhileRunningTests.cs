@@ -13,7 +13,7 @@ public sealed class StatusWhileRunningTests(LongLivedJobCluster cluster)
         const int blocked = 73_003, fine = 73_010;
         var lookups = cluster.Source.BlockLookups([blocked]);
         var job = cluster.Job(Guid.CreateVersion7());
-        await job.Initiate(new InitiateJobRequest { FileIds = [blocked, fine], Owner = "alice" });
+        await cluster.InitiateAsync(job, new InitiateJobRequest { FileIds = [blocked, fine], Owner = "alice" });
         await lookups.WhenStarted(1).WaitAsync(Timeout);
 
         var answers = await Task.WhenAll(Enumerable.Range(0, 5).Select(_ => job.GetStatus())).WaitAsync(Prompt);

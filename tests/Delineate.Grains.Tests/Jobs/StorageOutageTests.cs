@@ -16,7 +16,7 @@ public sealed class StorageOutageTests(LongLivedJobCluster cluster)
         var job = cluster.Job(jobId);
         // The initiate and the start are stored; from the first settled file on, writes fail.
         var outage = cluster.Storage.FailWrites(job.GetGrainId(), afterWrites: 2);
-        await job.Initiate(new InitiateJobRequest { FileIds = [78_001, 78_008], Owner = "alice" });
+        await cluster.InitiateAsync(job, new InitiateJobRequest { FileIds = [78_001, 78_008], Owner = "alice" });
         await outage.WhenFailed(3).WaitAsync(Timeout);
 
         outage.Heal();

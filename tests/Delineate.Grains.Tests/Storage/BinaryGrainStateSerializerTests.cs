@@ -1,6 +1,5 @@
 using Delineate.Grains.Jobs;
-using Delineate.Grains.Owners;
-using Delineate.Silo.Hosting;
+using Delineate.Grains.Storage;
 using Orleans.Serialization;
 using Orleans.Storage;
 
@@ -40,19 +39,6 @@ public sealed class BinaryGrainStateSerializerTests(LongLivedJobCluster cluster)
         var read = Subject.Deserialize<DownloadJobState>(Json.Serialize(state))!;
 
         AssertSameJob(state, read);
-    }
-
-    [Fact]
-    public void An_owner_index_written_either_way_reads()
-    {
-        var index = new OwnerJobsState();
-        index.Jobs.Add(new Abstractions.JobSummary { JobId = Guid.CreateVersion7(), Status = Abstractions.JobStatus.Queued, FilesTotal = 3, CreatedAt = DateTimeOffset.UnixEpoch, UpdatedAt = DateTimeOffset.UnixEpoch });
-
-        foreach (var stored in new[] { Subject.Serialize(index), Json.Serialize(index) })
-        {
-            var read = Subject.Deserialize<OwnerJobsState>(stored)!;
-            Assert.Equal(index.Jobs.Single(), read.Jobs.Single());
-        }
     }
 
     private static DownloadJobState SampleJob() => new()
