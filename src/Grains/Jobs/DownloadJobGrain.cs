@@ -7,16 +7,15 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orleans.Placement;
-using Orleans.Streams;
+using Orleans.Timers;
 
 namespace Delineate.Grains.Jobs;
 
 /// <summary>
-/// One download job: its lifecycle and state transitions. Its record is written by the intake
-/// (<see cref="JobIntake"/>) as queued; it runs once its shard admits it, in an interleaving grain
-/// timer, so status and cancel calls are answered while it runs. From admission on, a wake-up
-/// reminder restarts the work on another silo if this one dies. Events are persisted before they
-/// are published (<see cref="JobEventLog"/>, <see cref="JobStateWriter"/>).
+/// One download job: its lifecycle and state transitions. The intake (<see cref="JobIntake"/>) stores
+/// it as queued; it runs once its shard admits it, in an interleaving grain timer, so status and
+/// cancel calls are answered while it runs. From admission on, a wake-up reminder restarts the work
+/// on another silo if this one dies. Events are persisted before they are published.
 /// </summary>
 [PreferLocalPlacement]
 public sealed class DownloadJobGrain(
@@ -28,6 +27,7 @@ public sealed class DownloadJobGrain(
     IOptions<JobOptions> options,
     TimeProvider time,
     JobMetrics metrics,
+    IReminderRegistry reminders,
     IClusterMembershipService membership,
     ILocalSiloDetails silo,
     IHostApplicationLifetime lifetime,
@@ -35,22 +35,18 @@ public sealed class DownloadJobGrain(
 {
     public const string StateName = "job";
     public const string StorageName = "jobs";
-    private const string WakeReminder = "wake";
     private const string RetentionReminder = "retention";
 
     private readonly JobOptions _options = options.Value;
     private readonly CancellationToken _stopping = lifetime.ApplicationStopping;
     private JobEventLog _events = null!;
     private JobStateWriter _writer = null!;
+    private JobWakeReminder _wake = null!;
     private IGrainTimer? _workTimer;
     private CancellationTokenSource? _cancel;
-    private IGrainReminder? _wake;
-    private Task? _wakeRegistration;
     private bool _pausing;
     /// <summary>The seq of the admission event while it waits to be stored with the first progress.</summary>
     private long _admittedSeq = -1;
-    private int _bundled;
-    private int _bundleTotal;
 
     private Guid JobId => this.GetPrimaryKey();
     private DownloadJobState S => state.State;
@@ -58,11 +54,10 @@ public sealed class DownloadJobGrain(
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        var stream = this.GetStreamProvider(StreamNames.Provider).GetStream<JobEvent>(
-            StreamId.Create(StreamNames.PartitionNamespace, StreamNames.PartitionKey(StreamNames.PartitionOf(JobId))));
-        _events = new JobEventLog(stream, S.Seq, metrics, logger);
+        _events = new JobEventLog(JobId, JobEventLog.StreamOf(this.GetStreamProvider(StreamNames.Provider), JobId), S.Seq, metrics, logger);
         _writer = new JobStateWriter(state, () => JobReadModel.Snapshot(JobId, S, time.GetUtcNow(), links: null));
         _writer.MarkLoaded();
+        _wake = new JobWakeReminder(reminders, this.GetGrainId(), _options.ReminderPeriod, logger);
         // Only an admitted job runs by itself; a queued one waits for its shard (a status call must not start it).
         if (Exists && S.Status == JobStatus.Processing)
         {
@@ -73,15 +68,15 @@ public sealed class DownloadJobGrain(
 
     public Task<bool> Admit()
     {
-        if (!Exists || S.Status.IsTerminal())
+        var admitted = Exists && !S.Status.IsTerminal();
+        if (admitted)
         {
-            return Task.FromResult(false);
+            StartWork();
         }
-        StartWork();
-        return Task.FromResult(true);
+        return Task.FromResult(admitted);
     }
 
-    /// <summary>What is stored, never more: while a write is pending the last stored view is answered.</summary>
+    /// <summary>What is stored, never more: while progress waits to be stored, the stored view is answered.</summary>
     public Task<JobSnapshot?> GetStatus()
     {
         if (!Exists)
@@ -89,60 +84,29 @@ public sealed class DownloadJobGrain(
             return Task.FromResult<JobSnapshot?>(null);
         }
         var links = JobLinks.For(source, exports, time.GetUtcNow() + _options.UrlExpiry);
-        var snapshot = StoredViewIfBehind() is { } stored
+        var snapshot = _writer.StoredViewIfBehind(_admittedSeq) is { } stored
             ? JobReadModel.WithLinks(stored, stored.Progress.Status == JobStatus.Completed && S.ArchiveSize is not null ? S.ArchiveKey : null, links)
             : JobReadModel.Snapshot(JobId, S, time.GetUtcNow(), links);
         return Task.FromResult<JobSnapshot?>(snapshot);
     }
 
-    public Task<JobHeader?> GetHeader()
-    {
-        if (!Exists)
-        {
-            return Task.FromResult<JobHeader?>(null);
-        }
-        var header = StoredViewIfBehind() is { } stored
-            ? new JobHeader { JobId = JobId, Owner = S.Owner, Seq = stored.Seq, Status = stored.Progress.Status, Percent = stored.Progress.Percent }
-            : JobReadModel.Header(JobId, S);
-        return Task.FromResult<JobHeader?>(header);
-    }
-
-    /// <summary>
-    /// The stored view when the state holds progress not yet stored (a successor could take it back);
-    /// null when the state may be shown. The admission alone may: a successor admits the job the same way.
-    /// </summary>
-    private JobSnapshot? StoredViewIfBehind()
-    {
-        var stored = _writer.PersistedView;
-        if (stored is null || stored.Seq >= S.Seq)
-        {
-            return null;
-        }
-        return S.Seq == _admittedSeq && stored.Seq == _admittedSeq - 1 ? null : stored;
-    }
+    public Task<JobHeader?> GetHeader() => Task.FromResult(!Exists ? null
+        : _writer.StoredViewIfBehind(_admittedSeq) is { } stored ? JobReadModel.Header(stored) : JobReadModel.Header(JobId, S));
 
     public Task<IReadOnlyList<JobEvent>?> GetEventsAfter(long afterSeq) => Task.FromResult(_events.After(afterSeq));
 
-    /// <summary>From the job's own reminder or its shard re-driving it: it was admitted, so it runs.</summary>
+    /// <summary>From the job's own reminder, its shard re-driving it, or a silo handing it over: it was admitted.</summary>
     public Task Wake() => Admit();
 
     public async Task<CancelOutcome> Cancel()
     {
-        if (!Exists)
+        if (!Exists || S.Status.IsTerminal())
         {
-            return CancelOutcome.NotFound;
-        }
-        if (S.Status.IsTerminal())
-        {
-            return CancelOutcome.AlreadyFinished;
+            return Exists ? CancelOutcome.AlreadyFinished : CancelOutcome.NotFound;
         }
         using var scope = JobScope();
         // Mark first, then stop the work: its cancellation handlers see a terminal state.
-        MarkFinished(JobStatus.Cancelled, null);
-        _cancel?.Cancel();
-        await AfterFinishAsync();
-        metrics.Finished(JobStatus.Cancelled, (S.FinishedAt ?? time.GetUtcNow()) - S.CreatedAt);
-        logger.LogInformation("Job {JobId} cancelled", JobId);
+        await FinishAsync(JobStatus.Cancelled, null, beforeStore: () => _cancel?.Cancel());
         return CancelOutcome.Cancelled;
     }
 
@@ -153,24 +117,19 @@ public sealed class DownloadJobGrain(
             await exports.DeleteAsync(S.ArchiveKey ?? StorageKeys.Export(JobId), CancellationToken.None);
             await state.ClearStateAsync();
         }
-        await UnregisterAsync(WakeReminder);
+        await _wake.RemoveAsync();
         DeactivateOnIdle();
     }
 
     public async Task ReceiveReminder(string reminderName, TickStatus status)
     {
-        if (reminderName == RetentionReminder)
+        // A retention reminder was left by builds that kept one per job; the shards sweep retention now.
+        if (reminderName == RetentionReminder || !Exists || S.Status.IsTerminal())
         {
-            // Left by builds that kept one retention reminder per job; the shards sweep retention now.
-            await Expire();
-            await UnregisterAsync(RetentionReminder);
+            await (reminderName == RetentionReminder ? Task.WhenAll(Expire(), _wake.RemoveAsync(RetentionReminder)) : _wake.RemoveAsync());
             return;
         }
-        if (!Exists || S.Status.IsTerminal())
-        {
-            await UnregisterAsync(WakeReminder);
-            return;
-        }
+        _wake.Fired();
         StartWork();
     }
 
@@ -183,17 +142,14 @@ public sealed class DownloadJobGrain(
         // Stop the work; what is settled is persisted already, in-flight files are fetched again.
         _pausing = true;
         _cancel?.Cancel();
-        if (reason.ReasonCode == DeactivationReasonCode.ShuttingDown && HasOtherActiveSilo())
+        // Hand the job over now, not at the next reminder tick; alone (embedded) there is nobody to hand it to.
+        if (reason.ReasonCode == DeactivationReasonCode.ShuttingDown
+            && membership.CurrentSnapshot.Members.Values.Any(m => m.Status == SiloStatus.Active && !m.SiloAddress.Equals(silo.SiloAddress)))
         {
-            // Hand the job over now rather than at the next reminder tick. With no other silo (embedded
-            // mode) there is nobody to hand it to: the message could only fail.
             this.AsReference<IDownloadJobGrain>().Wake().Ignore();
         }
         return Task.CompletedTask;
     }
-
-    private bool HasOtherActiveSilo() =>
-        membership.CurrentSnapshot.Members.Values.Any(m => m.Status == SiloStatus.Active && !m.SiloAddress.Equals(silo.SiloAddress));
 
     private void StartWork()
     {
@@ -211,13 +167,9 @@ public sealed class DownloadJobGrain(
         using var scope = JobScope();
         if (S.Status == JobStatus.Queued)
         {
-            // Admitted: the deadline runs from now, so a backlog does not fail jobs before they run. The
-            // processing write is joined to the first progress write.
-            S.Status = JobStatus.Processing;
-            S.Phase = JobPhase.Fetching;
-            S.StartedAt = time.GetUtcNow();
-            S.Deadline = S.StartedAt.Value + _options.Timeout;
-            Emit(JobEventType.Progress);
+            // The processing write is joined to the first progress write.
+            JobTransitions.Admit(S, time.GetUtcNow(), _options.Timeout);
+            _events.Emit(S, JobEventType.Progress, null, time.GetUtcNow());
             _admittedSeq = S.Seq;
             metrics.Initiated();
             logger.LogInformation("Job {JobId} started", JobId);
@@ -234,14 +186,18 @@ public sealed class DownloadJobGrain(
         metrics.RunStarted();
         try
         {
-            await EnsureWakeReminderAsync();
+            await _wake.EnsureAsync();
             S.Runs++;
             work.Token.ThrowIfCancellationRequested();
             if (S.Phase == JobPhase.Fetching)
             {
-                await JobFetch.FetchAllAsync(S, fetcher, metrics, _options.JobConcurrency, FileSettledAsync, work.Token);
+                await JobFetch.FetchAllAsync(S, fetcher, metrics, _options.JobConcurrency, file =>
+                {
+                    _events.Emit(S, JobEventType.Progress, JobReadModel.File(file, links: null), time.GetUtcNow());
+                    return CommitAsync();
+                }, work.Token);
                 S.Phase = JobPhase.Bundling;
-                Emit(JobEventType.Progress);
+                _events.Emit(S, JobEventType.Progress, null, time.GetUtcNow());
                 await CommitAsync();
             }
             if (S.Files.All(f => f.Status != FileStatus.Ready))
@@ -288,32 +244,33 @@ public sealed class DownloadJobGrain(
         }
     }
 
-    private Task FileSettledAsync(FileState file)
+    Task JobBundler.IProgress.BundledAsync(int done, int total)
     {
-        Emit(JobEventType.Progress, JobReadModel.File(file, links: null));
+        _events.Emit(S, JobEventType.Progress, null, time.GetUtcNow(), done, total);
         return CommitAsync();
-    }
-
-    async Task JobBundler.IProgress.BundledAsync(int done, int total)
-    {
-        (_bundled, _bundleTotal) = (done, total);
-        Emit(JobEventType.Progress);
-        await CommitAsync();
     }
 
     Task JobBundler.IProgress.CommitAsync() => CommitAsync();
 
-    private async Task FinishAsync(JobStatus status, string? error)
+    /// <summary>
+    /// The terminal write also frees the owner's cap, updates its index and sets the record's expiry;
+    /// then the shard gets its run slot back and the wake-up reminder goes.
+    /// </summary>
+    private async Task FinishAsync(JobStatus status, string? error, Action? beforeStore = null)
     {
         if (S.Status.IsTerminal())
         {
             return;
         }
-        MarkFinished(status, error);
-        await AfterFinishAsync();
+        JobTransitions.Finish(S, status, error, time.GetUtcNow());
+        _events.Emit(S, status.TerminalEventType(), null, time.GetUtcNow());
+        beforeStore?.Invoke();
+        await CommitAsync();
+        GrainFactory.GetGrain<IIntakeShardGrain>(IntakeShards.Of(S.Owner)).Finished(JobId).Ignore();
+        await _wake.RemoveAsync();
         metrics.Finished(status, (S.FinishedAt ?? time.GetUtcNow()) - S.CreatedAt);
-        logger.LogInformation("Job {JobId} finished {Status}: {Ready} ready, {Missing} missing, {Failed} failed", JobId, status,
-            S.Files.Count(f => f.Status == FileStatus.Ready), S.Files.Count(f => f.Status == FileStatus.Missing), S.Files.Count(f => f.Status == FileStatus.Failed));
+        logger.LogInformation("Job {JobId} finished {Status}: {Ready} ready, {Missing} missing, {Failed} failed",
+            JobId, status, S.Count(FileStatus.Ready), S.Count(FileStatus.Missing), S.Count(FileStatus.Failed));
     }
 
     private async Task TryFailAsync(string reason)
@@ -330,82 +287,7 @@ public sealed class DownloadJobGrain(
         }
     }
 
-    private void MarkFinished(JobStatus status, string? error)
-    {
-        S.Status = status;
-        S.Phase = JobPhase.Finished;
-        S.FinishedAt = time.GetUtcNow();
-        S.Error = error;
-        foreach (var file in S.Files.Where(f => f.Status == FileStatus.Processing))
-        {
-            file.Status = FileStatus.Pending;
-        }
-        Emit(status.TerminalEventType());
-    }
-
-    /// <summary>The terminal write also frees the owner's cap, updates its index and sets the record's expiry.</summary>
-    private async Task AfterFinishAsync()
-    {
-        await CommitAsync();
-        GrainFactory.GetGrain<IIntakeShardGrain>(IntakeShards.Of(S.Owner)).Finished(JobId).Ignore();
-        await UnregisterAsync(WakeReminder);
-    }
-
-    private Task EnsureWakeReminderAsync()
-    {
-        if (_wake is not null)
-        {
-            return Task.CompletedTask;
-        }
-        return _wakeRegistration is { IsCompleted: false } pending ? pending : _wakeRegistration = RegisterWakeAsync();
-    }
-
-    private async Task RegisterWakeAsync()
-    {
-        try
-        {
-            _wake = await this.RegisterOrUpdateReminder(WakeReminder, _options.ReminderPeriod, _options.ReminderPeriod);
-        }
-        catch (Exception ex)
-        {
-            // The shard's running set re-drives the job if its silo dies before the reminder exists.
-            logger.LogWarning(ex, "Job {JobId} could not register its wake-up reminder yet", JobId);
-        }
-    }
-
-    private async Task UnregisterAsync(string name)
-    {
-        var reminder = name == WakeReminder && _wake is not null ? _wake : await this.GetReminder(name);
-        if (reminder is not null)
-        {
-            await this.UnregisterReminder(reminder);
-        }
-        if (name == WakeReminder)
-        {
-            _wake = null;
-        }
-    }
-
     private IDisposable? JobScope() => logger.BeginScope(new Dictionary<string, object> { ["job_id"] = JobId });
-
-    /// <summary>Records a new event; it is published once the state holding it is persisted.</summary>
-    private void Emit(JobEventType type, FileResult? file = null)
-    {
-        var now = time.GetUtcNow();
-        S.Seq++;
-        S.UpdatedAt = now;
-        S.Percent = JobReadModel.Percent(S, _bundled, _bundleTotal);
-        _events.Record(new JobEvent
-        {
-            Type = type,
-            JobId = JobId,
-            Seq = S.Seq,
-            Progress = JobReadModel.Progress(S, now),
-            File = file,
-            At = now,
-            Error = type is JobEventType.Failed ? S.Error : null,
-        });
-    }
 
     private async Task CommitAsync()
     {

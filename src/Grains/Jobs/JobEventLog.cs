@@ -9,15 +9,37 @@ namespace Delineate.Grains.Jobs;
 /// state holding them is persisted (so no successor repeats a seq or takes progress back), and kept
 /// for a while so a client resuming after a seq gets exactly what it missed.
 /// </summary>
-public sealed class JobEventLog(IAsyncStream<JobEvent> stream, long seqAtActivation, JobMetrics metrics, ILogger logger)
+public sealed class JobEventLog(Guid jobId, IAsyncStream<JobEvent> stream, long seqAtActivation, JobMetrics metrics, ILogger logger)
 {
     private const int HistoryLength = 256;
     private readonly Queue<JobEvent> _outbox = new();
     private readonly Queue<JobEvent> _history = new();
     private bool _publishing;
 
-    /// <summary>Records an event; it waits in the outbox until its seq is persisted.</summary>
-    public void Record(JobEvent e) => _outbox.Enqueue(e);
+    /// <summary>The stream a job's events go on: its partition's.</summary>
+    public static IAsyncStream<JobEvent> StreamOf(IStreamProvider provider, Guid jobId) => provider.GetStream<JobEvent>(
+        StreamId.Create(StreamNames.PartitionNamespace, StreamNames.PartitionKey(StreamNames.PartitionOf(jobId))));
+
+    /// <summary>
+    /// Moves the state to a new event (next seq, progress that never goes back) and records the event;
+    /// it waits in the outbox until its seq is persisted.
+    /// </summary>
+    public void Emit(DownloadJobState state, JobEventType type, FileResult? file, DateTimeOffset now, int bundled = 0, int bundleTotal = 0)
+    {
+        state.Seq++;
+        state.UpdatedAt = now;
+        state.Percent = JobReadModel.Percent(state, bundled, bundleTotal);
+        _outbox.Enqueue(new JobEvent
+        {
+            Type = type,
+            JobId = jobId,
+            Seq = state.Seq,
+            Progress = JobReadModel.Progress(state, now),
+            File = file,
+            At = now,
+            Error = type is JobEventType.Failed ? state.Error : null,
+        });
+    }
 
     /// <summary>Publishes, in order, every recorded event whose seq is at most <paramref name="persistedSeq"/>.</summary>
     public async Task PublishUpToAsync(long persistedSeq)

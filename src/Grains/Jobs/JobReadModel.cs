@@ -150,6 +150,16 @@ public static class JobReadModel
         };
     }
 
+    /// <summary>The header of a stored view (its owner cannot change).</summary>
+    public static JobHeader Header(JobSnapshot stored) => new()
+    {
+        JobId = stored.JobId,
+        Owner = stored.Owner,
+        Seq = stored.Seq,
+        Status = stored.Progress.Status,
+        Percent = stored.Progress.Percent,
+    };
+
     /// <summary>Who owns the job and where it stands: enough for ownership checks, with nothing signed.</summary>
     public static JobHeader Header(Guid jobId, DownloadJobState s) => new()
     {

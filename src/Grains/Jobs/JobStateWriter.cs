@@ -41,6 +41,22 @@ public sealed class JobStateWriter(IPersistentState<DownloadJobState> state, Fun
         PersistedView = state.RecordExists ? storedView() : null;
     }
 
+    /// <summary>
+    /// The stored view when the state holds progress not yet stored (a successor could take it back),
+    /// else null: the state may be shown. An unstored admission alone may be shown (seq
+    /// <paramref name="admittedSeq"/>): a successor admits the job the same way.
+    /// </summary>
+    public JobSnapshot? StoredViewIfBehind(long admittedSeq)
+    {
+        var stored = PersistedView;
+        var current = state.State.Seq;
+        if (stored is null || stored.Seq >= current)
+        {
+            return null;
+        }
+        return current == admittedSeq && stored.Seq == admittedSeq - 1 ? null : stored;
+    }
+
     /// <summary>Returns once a write that began after this call has stored the state.</summary>
     public async Task CommitAsync()
     {
