@@ -14,7 +14,7 @@ namespace Delineate.Grains.Intake;
 /// awaits. Its one reminder reloads what the store says is unfinished (after a silo died, or a hand-over
 /// was lost), re-drives admitted jobs and sweeps expired ones.
 /// </summary>
-[Reentrant]
+[Reentrant, Orleans.Dashboard.NoProfiling]
 public sealed class IntakeShardGrain(
     IJobStore store,
     RunSlots slots,

@@ -52,11 +52,13 @@ public static class TelemetryExtensions
             .WriteTo.Console(new ExpressionTemplate(EcsTemplate)), writeToProviders: true);
 
         var otlp = !string.IsNullOrWhiteSpace(config["OTEL_EXPORTER_OTLP_ENDPOINT"]);
+        var sampler = TraceSampling.FromConfiguration(config);
         builder.Services.AddOpenTelemetry()
             .ConfigureResource(resource => resource.AddService(serviceName, serviceInstanceId: Environment.MachineName + ":" + Environment.ProcessId))
             .WithTracing(tracing =>
             {
-                tracing.AddSource(JobTelemetry.Name)
+                tracing.SetSampler(sampler)
+                    .AddSource(JobTelemetry.Name)
                     .AddSource(OrleansSources)
                     .AddAspNetCoreInstrumentation(o => o.Filter = context => !IsInfrastructurePath(context.Request.Path))
                     .AddHttpClientInstrumentation();
