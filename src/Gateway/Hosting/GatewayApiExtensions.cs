@@ -104,10 +104,12 @@ public static class GatewayApiExtensions
                 await next(context);
             }
         });
+        // Errors at Error, refusals at Information, successes at Debug: no Information line per accept.
         app.UseSerilogRequestLogging(o => o.GetLevel = (context, _, error) =>
             error is not null || context.Response.StatusCode >= 500 ? Serilog.Events.LogEventLevel.Error
             : GatewayRateLimiter.IsExempt(context) ? Serilog.Events.LogEventLevel.Verbose
-            : Serilog.Events.LogEventLevel.Information);
+            : context.Response.StatusCode >= 400 ? Serilog.Events.LogEventLevel.Information
+            : Serilog.Events.LogEventLevel.Debug);
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseCors();

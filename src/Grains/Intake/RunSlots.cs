@@ -1,5 +1,6 @@
 using Delineate.Abstractions;
 using Delineate.Grains.Options;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 
 namespace Delineate.Grains.Intake;
@@ -7,10 +8,13 @@ namespace Delineate.Grains.Intake;
 /// <summary>
 /// This silo's run slots (<c>SILO_MAX_RUNNING_JOBS</c>): the intake shards on the silo take one per job
 /// they admit and give it back when the job finishes. A shard that found none waits in line and is
-/// told, in turn, when one frees.
+/// told, in turn, when one frees. Once the silo stops, no slot is given out: a job admitted then
+/// could only fail to be placed (its jobs wait, stored, for the next silo).
 /// </summary>
-public sealed class RunSlots(IOptions<JobOptions> options, IGrainFactory grains)
+public sealed class RunSlots(IOptions<JobOptions> options, IGrainFactory grains, IHostApplicationLifetime lifetime)
 {
+    private readonly CancellationToken _stopping = lifetime.ApplicationStopping;
+
     private readonly Lock _lock = new();
     private readonly Queue<long> _waiting = new();
     private readonly HashSet<long> _waitingSet = [];
@@ -34,6 +38,10 @@ public sealed class RunSlots(IOptions<JobOptions> options, IGrainFactory grains)
     {
         lock (_lock)
         {
+            if (_stopping.IsCancellationRequested)
+            {
+                return false;
+            }
             if (_running < Limit)
             {
                 _running++;
@@ -68,7 +76,7 @@ public sealed class RunSlots(IOptions<JobOptions> options, IGrainFactory grains)
                 next = shard;
             }
         }
-        if (next is { } waiting)
+        if (next is { } waiting && !_stopping.IsCancellationRequested)
         {
             grains.GetGrain<IIntakeShardGrain>(waiting).Pump().Ignore();
         }
