@@ -25,7 +25,8 @@ public sealed class InMemoryJobStore(TimeProvider time) : IJobStore
             {
                 var job = jobs[i];
                 var key = job.IdempotencyKey is { } k ? $"{job.Owner.Length}:{job.Owner}/{k}" : null;
-                if (key is not null && _keys.TryGetValue(key, out var seen) && now - seen.At < RedisJobStore.IdempotencyLifetime)
+                if (key is not null && _keys.TryGetValue(key, out var seen) && now - seen.At < RedisJobStore.IdempotencyLifetime
+                    && seen.JobId != job.JobId)
                 {
                     outcomes[i] = seen.BodyHash == job.BodyHash
                         ? new AcceptOutcome(AcceptStatus.Existing, seen.JobId)

@@ -33,6 +33,7 @@ public sealed class JobIntake : IAsyncDisposable
     private readonly Channel<Pending> _queue = Channel.CreateUnbounded<Pending>(new UnboundedChannelOptions { SingleWriter = false });
     private readonly Task[] _writers;
     private readonly ResiliencePipeline _retry;
+    private readonly ShardHandOver?[] _handOvers = new ShardHandOver?[IntakeShards.Count];
 
     public JobIntake(IJobStore store, IGrainFactory grains, JobStateCodec codec, IOptions<JobOptions> options, TimeProvider time, ILogger<JobIntake> logger)
     {
@@ -134,39 +135,64 @@ public sealed class JobIntake : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Queues the new jobs for their shards. Hand-overs are coalesced too: at most one call per shard
+    /// is in flight, and the next one carries everything accepted meanwhile, so under load a shard
+    /// gets one call per round trip, not one per batch.
+    /// </summary>
     private void HandOver(List<Pending> items, IReadOnlyList<AcceptOutcome> outcomes)
     {
-        var byShard = new Dictionary<int, List<QueuedJob>>();
-        for (var i = 0; i < items.Count; i++)
+        var start = new List<int>();
+        lock (_handOvers)
         {
-            if (outcomes[i].Status != AcceptStatus.Created)
+            for (var i = 0; i < items.Count; i++)
             {
-                continue;
+                if (outcomes[i].Status != AcceptStatus.Created)
+                {
+                    continue;
+                }
+                var job = items[i].Job;
+                var shard = IntakeShards.Of(job.Owner);
+                var waiting = _handOvers[shard] ??= new ShardHandOver();
+                waiting.Jobs.Add(new QueuedJob { JobId = job.JobId, Owner = job.Owner });
+                if (!waiting.InFlight)
+                {
+                    waiting.InFlight = true;
+                    start.Add(shard);
+                }
             }
-            var job = items[i].Job;
-            var shard = IntakeShards.Of(job.Owner);
-            if (!byShard.TryGetValue(shard, out var list))
-            {
-                byShard[shard] = list = [];
-            }
-            list.Add(new QueuedJob { JobId = job.JobId, Owner = job.Owner });
         }
-        foreach (var (shard, jobs) in byShard)
+        foreach (var shard in start)
         {
-            _ = HandOverAsync(shard, jobs);
+            _ = HandOverAsync(shard);
         }
     }
 
-    private async Task HandOverAsync(int shard, List<QueuedJob> jobs)
+    private async Task HandOverAsync(int shard)
     {
-        try
+        while (true)
         {
-            await _grains.GetGrain<IIntakeShardGrain>(shard).Accepted(jobs);
-        }
-        catch (Exception ex)
-        {
-            // Stored and safe: the shard's reminder finds them in its pending set.
-            _logger.LogWarning(ex, "Intake shard {Shard} was not told of {Count} new jobs; its reminder will find them", shard, jobs.Count);
+            List<QueuedJob> jobs;
+            lock (_handOvers)
+            {
+                var waiting = _handOvers[shard]!;
+                if (waiting.Jobs.Count == 0)
+                {
+                    waiting.InFlight = false;
+                    return;
+                }
+                jobs = waiting.Jobs;
+                waiting.Jobs = [];
+            }
+            try
+            {
+                await _grains.GetGrain<IIntakeShardGrain>(shard).Accepted(jobs);
+            }
+            catch (Exception ex)
+            {
+                // Stored and safe: the shard's reminder finds them in its pending set.
+                _logger.LogWarning(ex, "Intake shard {Shard} was not told of {Count} new jobs; its reminder will find them", shard, jobs.Count);
+            }
         }
     }
 
@@ -174,6 +200,12 @@ public sealed class JobIntake : IAsyncDisposable
     {
         _queue.Writer.TryComplete();
         await Task.WhenAll(_writers);
+    }
+
+    private sealed class ShardHandOver
+    {
+        public List<QueuedJob> Jobs { get; set; } = [];
+        public bool InFlight { get; set; }
     }
 
     private sealed record Pending(NewJob Job, int MaxActive)

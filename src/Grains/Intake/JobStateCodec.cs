@@ -63,7 +63,8 @@ public sealed class JobStateCodec(Serializer binary, IGrainStorageSerializer? js
         var start = 0;
         if (cursor is { } after)
         {
-            var created = JobIds.CreationTimeOf(after);
+            // The cursor's own entry knows its time to the tick; an expired cursor falls back on its id's millisecond.
+            var created = all.FirstOrDefault(s => s.JobId == after)?.CreatedAt ?? JobIds.CreationTimeOf(after);
             start = matching.FindIndex(s => s.CreatedAt < created || (s.CreatedAt == created && s.JobId.CompareTo(after) < 0));
             if (start < 0)
             {

@@ -36,10 +36,13 @@ public sealed class RedisJobStore(Func<Task<IConnectionMultiplexer>> connect, st
           if hash ~= '' then
             local seen = redis.call('GET', idem)
             if seen then
-              if string.sub(seen, 1, #hash + 1) == hash .. ' ' then
-                result = 'E' .. string.sub(seen, #hash + 2)
-              else
+              local prior = string.sub(seen, #hash + 2)
+              if string.sub(seen, 1, #hash + 1) ~= hash .. ' ' then
                 result = 'M'
+              elseif prior == id then
+                result = 'C'
+              else
+                result = 'E' .. prior
               end
             end
           end
@@ -101,7 +104,8 @@ public sealed class RedisJobStore(Func<Task<IConnectionMultiplexer>> connect, st
         return 0
         """;
 
-    public string RecordKey(Guid jobId) => $"{serviceId}/state/downloadjob/{jobId:N}";
+    /// <summary>Orleans' Redis grain storage key of the job grain's state: <c>{ServiceId}/state/{grainId}/{stateName}</c>.</summary>
+    public string RecordKey(Guid jobId) => $"{serviceId}/state/downloadjob/{jobId:N}/{Jobs.DownloadJobGrain.StateName}";
 
     private string Tag(int shard) => $"{{{serviceId}:intake:{shard.ToString(CultureInfo.InvariantCulture)}}}";
     private string Pending(int shard) => Tag(shard) + ":pending";
@@ -129,6 +133,7 @@ public sealed class RedisJobStore(Func<Task<IConnectionMultiplexer>> connect, st
             keys[k + 1] = Pending(shard);
             keys[k + 2] = Active(shard);
             keys[k + 3] = Index(job.Owner);
+            // Without a key the slot repeats the record key; the script reads it only when a body hash is given.
             keys[k + 4] = job.IdempotencyKey is { } key ? Idempotency(job.Owner, key) : keys[k];
             var a = 3 + i * ArgsPerJob;
             var created = job.CreatedAt.ToUnixTimeMilliseconds();
@@ -145,7 +150,7 @@ public sealed class RedisJobStore(Func<Task<IConnectionMultiplexer>> connect, st
                 UpdatedAt = job.CreatedAt,
             });
             args[a + 5] = job.Owner;
-            args[a + 6] = job.BodyHash ?? "";
+            args[a + 6] = job.IdempotencyKey is null ? "" : job.BodyHash ?? "";
         }
         var db = await DatabaseAsync();
         var answers = (RedisResult[])(await db.ScriptEvaluateAsync(AcceptScript, keys, args))!;
