@@ -34,19 +34,19 @@ done
 # ------------------------------------------------------------------------------------------------
 case "$MODE" in
     full)
-        ROUNDS=3; P1_SECONDS=20; P1_WARMUP=5; P2_JOBS=3000; P2_WARMUP=200
+        ROUNDS=3; P1_SECONDS=20; P1_WARMUP=20; P2_JOBS=3000; P2_WARMUP=200
         P3_JOBS=1000; P3_FILES=20; P3_COLLECT=40; P3_DELAY_MIN=1000; P3_DELAY_MAX=3000
-        P4_JOBS=10000; P4_SUBSCRIBERS=5000; P4_FILES=4; P4_SETTLE=20; P4_HOLD=20
+        P4_JOBS=100000; P4_SUBSCRIBERS=5000; P4_SETTLE=30; P4_HOLD=20
         P5_ENV=(RUNS=3); P6_TUNED_ROUNDS=3; P6_PRODUCTION=1 ;;
     quick)
-        ROUNDS=1; P1_SECONDS=8; P1_WARMUP=2; P2_JOBS=500; P2_WARMUP=50
+        ROUNDS=1; P1_SECONDS=8; P1_WARMUP=15; P2_JOBS=500; P2_WARMUP=50
         P3_JOBS=1000; P3_FILES=20; P3_COLLECT=15; P3_DELAY_MIN=1000; P3_DELAY_MAX=3000
-        P4_JOBS=10000; P4_SUBSCRIBERS=5000; P4_FILES=4; P4_SETTLE=5; P4_HOLD=5
+        P4_JOBS=100000; P4_SUBSCRIBERS=5000; P4_SETTLE=10; P4_HOLD=5
         P5_ENV=(RUNS=1); P6_TUNED_ROUNDS=1; P6_PRODUCTION=1 ;;
     smoke)
         ROUNDS=1; P1_SECONDS=2; P1_WARMUP=1; P2_JOBS=20; P2_WARMUP=0
         P3_JOBS=20; P3_FILES=4; P3_COLLECT=5; P3_DELAY_MIN=100; P3_DELAY_MAX=300
-        P4_JOBS=200; P4_SUBSCRIBERS=100; P4_FILES=1; P4_SETTLE=2; P4_HOLD=2
+        P4_JOBS=300; P4_SUBSCRIBERS=100; P4_SETTLE=2; P4_HOLD=2
         P5_ENV=(RUNS=1 FILES=4 FILE_MIB=2 PART_MB=5); P6_TUNED_ROUNDS=1; P6_PRODUCTION=0 ;;
 esac
 # Settings both sides get (PLATFORM.md: one machine, 2 cores).
@@ -481,15 +481,20 @@ run_p3() {
 }
 
 # ------------------------------------------------------------------------------------------------
-# P4: capacity: N in-flight jobs on one silo (long delays), then M WebSocket subscribers on one gateway
+# P4: capacity: N accepted jobs (1-4 files, 600 s source delays: nothing finishes) on one silo, at most
+# SILO_MAX_RUNNING_JOBS of them running and the rest queued; the accept rate while the backlog builds; the
+# silo's RSS once all are accepted; then M WebSocket subscribers to M of those jobs on the one gateway
 # ------------------------------------------------------------------------------------------------
+P4_MAX_RUNNING=256   # the service's default SILO_MAX_RUNNING_JOBS, given explicitly
 run_p4() {
-    log "P4: Delineate, $P4_JOBS jobs in flight, then $P4_SUBSCRIBERS subscribers"
+    log "P4: Delineate, $P4_JOBS jobs accepted (at most $P4_MAX_RUNNING running), then $P4_SUBSCRIBERS subscribers"
+    # 256 owners of ~N/256 jobs each: MAX_ACTIVE_JOBS_PER_OWNER (1000000 from start_ours) is far above that.
     if start_ours 1 DOWNLOAD_DELAY_ENABLED=true DOWNLOAD_DELAY_MIN_MS=600000 DOWNLOAD_DELAY_MAX_MS=600000 \
-        SILO_CONCURRENCY=512 ORLEANS_REMINDER_PERIOD_SECONDS=60; then
-        load capacity --url "$GATEWAY_URL" --jobs "$P4_JOBS" --subscribers "$P4_SUBSCRIBERS" --files-per-job "$P4_FILES" \
-            --file-ids "$MANY_IDS" --settle-s "$P4_SETTLE" --hold-s "$P4_HOLD" \
-            --pid "silo=${SILO_PIDS[0]}" --pid "gateway=$GATEWAY_PID" | record || failed "P4"
+        SILO_CONCURRENCY=512 SILO_MAX_RUNNING_JOBS="$P4_MAX_RUNNING" MAX_ACTIVE_JOBS_PER_OWNER=1000000 ORLEANS_REMINDER_PERIOD_SECONDS=60; then
+        load capacity --url "$GATEWAY_URL" --jobs "$P4_JOBS" --subscribers "$P4_SUBSCRIBERS" --min-files 1 --max-files 4 \
+            --file-ids "$MANY_IDS" --connections "$CONNECTIONS" --owners 256 --max-running "$P4_MAX_RUNNING" \
+            --settle-s "$P4_SETTLE" --hold-s "$P4_HOLD" --silo-metrics "http://127.0.0.1:${SILO_HTTP[0]}/metrics" \
+            --pid "silo=${SILO_PIDS[0]}" --pid "gateway=$GATEWAY_PID" --pid "redis=$REDIS_PID" | record || failed "P4"
     else failed "P4 (start)"; fi
     stop_ours
 }
