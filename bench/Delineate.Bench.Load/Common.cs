@@ -114,6 +114,8 @@ public static class Commands
     }
 }
 
+public sealed record InitiateAnswer(HttpStatusCode Status, string? JobId, TimeSpan? RetryAfter, string Body);
+
 /// <summary>The job API as the benchmarks use it; works against Delineate and the BullMQ peer alike.</summary>
 public sealed class JobApi : IDisposable
 {
@@ -135,6 +137,13 @@ public sealed class JobApi : IDisposable
     /// <summary>Starts a job; its id.</summary>
     public async Task<string> InitiateAsync(string owner, IReadOnlyList<int> fileIds, CancellationToken cancellationToken = default)
     {
+        var answer = await TryInitiateAsync(owner, fileIds, cancellationToken);
+        return answer.JobId ?? throw new BenchException($"initiate answered {(int)answer.Status}: {Truncate(answer.Body)}");
+    }
+
+    /// <summary>One initiate, whatever it answers: the job id when 202, else the status, body and Retry-After.</summary>
+    public async Task<InitiateAnswer> TryInitiateAsync(string owner, IReadOnlyList<int> fileIds, CancellationToken cancellationToken = default)
+    {
         using var request = new HttpRequestMessage(HttpMethod.Post, "v1/download/initiate")
         {
             Content = new StringContent("{\"file_ids\":[" + string.Join(',', fileIds) + "]}", Encoding.UTF8, "application/json"),
@@ -143,11 +152,9 @@ public sealed class JobApi : IDisposable
         request.Headers.Add("X-User-Id", owner);
         using var response = await _http.SendAsync(request, cancellationToken);
         var body = await response.Content.ReadAsStringAsync(cancellationToken);
-        if (response.StatusCode != HttpStatusCode.Accepted)
-        {
-            throw new BenchException($"initiate answered {(int)response.StatusCode}: {Truncate(body)}");
-        }
-        return JsonNode.Parse(body)!["jobId"]!.GetValue<string>();
+        var jobId = response.StatusCode == HttpStatusCode.Accepted ? JsonNode.Parse(body)!["jobId"]!.GetValue<string>() : null;
+        var retryAfter = response.Headers.RetryAfter?.Delta;
+        return new InitiateAnswer(response.StatusCode, jobId, retryAfter, body);
     }
 
     public async Task<JsonNode?> StatusAsync(string owner, string jobId, CancellationToken cancellationToken = default)
@@ -246,12 +253,16 @@ public static class ProcMemory
         long.Parse(line.Split(':', 2)[1].Trim().Split(' ')[0], CultureInfo.InvariantCulture);
 }
 
-/// <summary>Samples the RSS of named processes every interval until stopped; keeps the maximum.</summary>
+/// <summary>
+/// Samples the RSS of named processes every interval until stopped; keeps the maximum since it started,
+/// and the maximum of each open <see cref="Window"/> (a stretch of the run: from Open to Close).
+/// </summary>
 public sealed class RssSampler : IAsyncDisposable
 {
     private readonly Dictionary<string, int> _pids;
     private readonly Dictionary<string, double> _max = [];
     private readonly Dictionary<string, double> _last = [];
+    private readonly List<Window> _open = [];
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _loop;
 
@@ -286,9 +297,25 @@ public sealed class RssSampler : IAsyncDisposable
                 {
                     _last[name] = m.Rss;
                     _max[name] = Math.Max(_max.GetValueOrDefault(name), m.Rss);
+                    foreach (var window in _open)
+                    {
+                        window.Add(name, m.Rss);
+                    }
                 }
             }
         }
+    }
+
+    /// <summary>A window starting now, with a sample taken at once (so it is never empty).</summary>
+    public Window Open()
+    {
+        var window = new Window(this);
+        lock (_max)
+        {
+            _open.Add(window);
+        }
+        Sample();
+        return window;
     }
 
     public double Max(string name)
@@ -314,6 +341,31 @@ public sealed class RssSampler : IAsyncDisposable
         await _stop.CancelAsync();
         await _loop;
         _stop.Dispose();
+    }
+
+    /// <summary>The maximum RSS of each process over a stretch of the run; <see cref="Close"/> takes a last sample and ends it.</summary>
+    public sealed class Window(RssSampler sampler)
+    {
+        private readonly Dictionary<string, double> _max = [];
+
+        internal void Add(string name, double rss) => _max[name] = Math.Max(_max.GetValueOrDefault(name), rss);
+
+        public double Max(string name)
+        {
+            lock (sampler._max)
+            {
+                return _max.GetValueOrDefault(name, double.NaN);
+            }
+        }
+
+        public void Close()
+        {
+            sampler.Sample();
+            lock (sampler._max)
+            {
+                sampler._open.Remove(this);
+            }
+        }
     }
 }
 

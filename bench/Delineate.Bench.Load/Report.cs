@@ -137,11 +137,29 @@ public static class Report
         }
         if (Find("P4", "ours") is { } p4)
         {
-            rows.Add(new Row("P4", $"silo RSS, {D(p4, "jobs")} jobs in flight (sampled unfinished: {p4["jobs_sampled_unfinished"]}), MiB",
-                $"{F(D(p4, "silo_rss_mib"), "0")} (peak {F(D(p4, "silo_peak_mib"), "0")})", "–", "–",
-                "≤ 1024 MiB", D(p4, "silo_rss_mib") is { } silo ? silo <= 1024 : null));
-            rows.Add(new Row("P4", $"gateway RSS, {D(p4, "subscribers_with_snapshot")} of {D(p4, "subscribers")} WebSocket subscribers connected, MiB",
-                $"{F(D(p4, "gateway_rss_mib"), "0")} (before {F(D(p4, "gateway_rss_mib_before"), "0")}, peak {F(D(p4, "gateway_peak_mib"), "0")})", "–", "–",
+            // Before the queued design (results without jobs_queued) P4 held 10,000 jobs in flight.
+            var jobs = D(p4, "jobs");
+            // queued = unfinished in the owners' lists − running on the silo (its delineate_jobs_active)
+            var queued = D(p4, "jobs_queued");
+            var runningJobs = D(p4, "jobs_running");
+            var allWaiting = queued is { } q && runningJobs is { } r && jobs is { } n && q + r == n && D(p4, "jobs_other") == 0;
+            var full = jobs >= 100_000 && (D(p4, "accept_errors") ?? 0) == 0 && allWaiting;
+            var waiting = queued is null
+                ? $"{F(jobs, "0")} jobs in flight (sampled unfinished: {p4["jobs_sampled_unfinished"]})"
+                : $"{F(jobs, "0")} jobs accepted: {F(queued, "0")} queued, {F(runningJobs, "0")} running (limit {F(D(p4, "max_running"), "0")}), {F(D(p4, "jobs_other"), "0")} finished; sampled {p4["jobs_sampled_unfinished"]} unfinished";
+            rows.Add(new Row("P4", $"silo RSS after all were accepted, {waiting}, MiB",
+                $"{F(D(p4, "silo_rss_mib"), "0")} (VmHWM {F(D(p4, "silo_peak_mib"), "0")}; while accepting {F(D(p4, "silo_rss_mib_accepting"), "0")}; with subscribers {F(D(p4, "silo_rss_mib_with_subscribers"), "0")})", "–", "–",
+                "≤ 1024 MiB with 100,000 queued jobs",
+                D(p4, "silo_rss_mib") is { } silo ? silo <= 1024 && (queued is null ? jobs >= 100_000 : full) : null));
+            if (D(p4, "accept_per_s") is { } rate)
+            {
+                var tenths = p4["accept_per_s_by_tenth"] is JsonArray a ? string.Join(", ", a.Select(v => F(v is JsonValue x && x.TryGetValue<double>(out var d) ? d : null, "0"))) : "–";
+                rows.Add(new Row("P4", $"accept rate while the backlog builds to {F(jobs, "0")} jobs ({p4["files_per_job"]} files each, {F(D(p4, "connections"), "0")} connections, {F(D(p4, "owners"), "0")} owners), initiates/s; per tenth of the jobs: {tenths}",
+                    $"{F(rate, "0")} (p50 / p99 {F(D(p4, "accept_p50_ms"), "0.0")} / {F(D(p4, "accept_p99_ms"), "0.0")} ms; {F(D(p4, "accept_retries"), "0")} retried 503/429, {F(D(p4, "accept_errors"), "0")} errors; Redis RSS {F(D(p4, "redis_rss_mib"), "0")} MiB)",
+                    "–", "–", "–", null));
+            }
+            rows.Add(new Row("P4", $"gateway RSS, {D(p4, "subscribers_with_snapshot")} of {D(p4, "subscribers")} WebSocket subscribers connected{(p4["subscribers_snapshot_status"] is JsonObject st ? $" (snapshots: {string.Join(", ", st.Select(p => $"{p.Value} {p.Key}"))})" : "")}, MiB",
+                $"{F(D(p4, "gateway_rss_mib"), "0")} (before {F(D(p4, "gateway_rss_mib_before"), "0")}, peak {F(D(p4, "gateway_peak_mib"), "0")}{(D(p4, "gateway_rss_mib_accepting") is { } ga ? $", while accepting {F(ga, "0")}" : "")})", "–", "–",
                 "≤ 512 MiB", D(p4, "gateway_rss_mib") is { } gw ? gw <= 512 && D(p4, "subscribers_with_snapshot") == D(p4, "subscribers") : null));
         }
         if (Find("P5", "ours") is { } p5)
