@@ -46,7 +46,8 @@ public sealed class ClusterUnavailableHandler(IProblemDetailsService problems, I
         OperationCanceledException { Message: var m } when m.Contains("expired", StringComparison.OrdinalIgnoreCase) => true,
         // A grain could not read or write its state (Redis down): Orleans flattens the cause into the message.
         OrleansException { Message: var m } when m.StartsWith("Error from storage provider", StringComparison.Ordinal) => true,
-        Orleans.Serialization.UnavailableExceptionFallbackException { ExceptionType: var type } when type?.Contains("Redis", StringComparison.Ordinal) == true => true,
+        Orleans.Serialization.UnavailableExceptionFallbackException { ExceptionType: var type } when type?.Contains("Redis", StringComparison.Ordinal) == true
+            || type?.Contains("StoreUnavailable", StringComparison.Ordinal) == true => true,
         // Before the client first reaches a silo it has no grain manifest, so grain lookups fail this way.
         ArgumentException { Message: var m } when m.StartsWith("Could not find an implementation for interface", StringComparison.Ordinal) => true,
         InvalidOperationException { Message: var m } when m.Contains("not connected", StringComparison.OrdinalIgnoreCase) => true,

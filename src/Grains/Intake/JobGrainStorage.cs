@@ -21,7 +21,7 @@ public sealed class JobGrainStorage(IJobStore store, JobStateCodec codec, IOptio
 
     public async Task ReadStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
     {
-        var stored = await store.ReadAsync(JobIdOf(grainId));
+        var stored = await Guarded(() => store.ReadAsync(JobIdOf(grainId)));
         if (stored is null)
         {
             grainState.ETag = null;
@@ -42,7 +42,7 @@ public sealed class JobGrainStorage(IJobStore store, JobStateCodec codec, IOptio
         var jobId = JobIdOf(grainId);
         var newTag = NextTag(grainState);
         var finished = state.Status.IsTerminal();
-        var written = await store.WriteAsync(jobId, new JobWrite
+        var written = await Guarded(() => store.WriteAsync(jobId, new JobWrite
         {
             ExpectedETag = grainState.ETag ?? "",
             NewETag = newTag,
@@ -57,7 +57,7 @@ public sealed class JobGrainStorage(IJobStore store, JobStateCodec codec, IOptio
                 UpdatedAt = state.UpdatedAt,
             },
             ExpiresAt = finished ? (state.FinishedAt ?? state.UpdatedAt) + options.Value.Ttl : null,
-        });
+        }));
         if (!written)
         {
             throw new InconsistentStateException($"Version conflict writing job {jobId}: the stored record is not at {grainState.ETag}.");
@@ -70,7 +70,11 @@ public sealed class JobGrainStorage(IJobStore store, JobStateCodec codec, IOptio
     {
         if (grainState.State is DownloadJobState state)
         {
-            await store.DeleteAsync(JobIdOf(grainId), state.Owner);
+            await Guarded(async () =>
+            {
+                await store.DeleteAsync(JobIdOf(grainId), state.Owner);
+                return true;
+            });
         }
         grainState.ETag = null;
         grainState.RecordExists = false;
@@ -84,6 +88,19 @@ public sealed class JobGrainStorage(IJobStore store, JobStateCodec codec, IOptio
         var dash = current?.IndexOf('-') ?? -1;
         var number = dash > 0 && long.TryParse(current.AsSpan(0, dash), NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? n : 0;
         return string.Create(CultureInfo.InvariantCulture, $"{number + 1}-{token}");
+    }
+
+    /// <summary>A store failure that passes becomes <see cref="StoreUnavailableException"/>, which crosses grain calls.</summary>
+    private static async Task<T> Guarded<T>(Func<Task<T>> call)
+    {
+        try
+        {
+            return await call();
+        }
+        catch (Exception ex) when (RedisErrors.IsTransient(ex))
+        {
+            throw new StoreUnavailableException("Job storage did not answer.", ex);
+        }
     }
 
     private static Guid JobIdOf(GrainId grainId) =>

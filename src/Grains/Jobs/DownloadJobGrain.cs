@@ -86,12 +86,14 @@ public sealed class DownloadJobGrain(
         var links = JobLinks.For(source, exports, time.GetUtcNow() + _options.UrlExpiry);
         var snapshot = _writer.StoredViewIfBehind(_admittedSeq) is { } stored
             ? JobReadModel.WithLinks(stored, stored.Progress.Status == JobStatus.Completed && S.ArchiveSize is not null ? S.ArchiveKey : null, links)
-            : JobReadModel.Snapshot(JobId, S, time.GetUtcNow(), links);
+            : JobReadModel.Snapshot(JobId, S, time.GetUtcNow(), links) with { Seq = Math.Min(S.Seq, _writer.PersistedSeq) };
         return Task.FromResult<JobSnapshot?>(snapshot);
     }
 
+    /// <summary>An unstored admission shows as processing, at the stored seq: a successor could not take a seq back.</summary>
     public Task<JobHeader?> GetHeader() => Task.FromResult(!Exists ? null
-        : _writer.StoredViewIfBehind(_admittedSeq) is { } stored ? JobReadModel.Header(stored) : JobReadModel.Header(JobId, S));
+        : _writer.StoredViewIfBehind(_admittedSeq) is { } stored ? JobReadModel.Header(stored)
+        : JobReadModel.Header(JobId, S) with { Seq = Math.Min(S.Seq, _writer.PersistedSeq) });
 
     public Task<IReadOnlyList<JobEvent>?> GetEventsAfter(long afterSeq) => Task.FromResult(_events.After(afterSeq));
 
@@ -165,6 +167,8 @@ public sealed class DownloadJobGrain(
     private async Task RunAsync(CancellationToken timerToken)
     {
         using var scope = JobScope();
+        // The run's span joins the initiating request's trace; the lines logged in it carry its ids.
+        using var activity = JobTelemetry.StartJobActivity("job.run", S.TraceParent, JobId);
         if (S.Status == JobStatus.Queued)
         {
             // The processing write is joined to the first progress write.
@@ -182,7 +186,6 @@ public sealed class DownloadJobGrain(
         var remaining = S.Deadline - time.GetUtcNow();
         using var deadline = new CancellationTokenSource(remaining > TimeSpan.Zero ? remaining : TimeSpan.Zero, time);
         using var work = CancellationTokenSource.CreateLinkedTokenSource(_cancel!.Token, deadline.Token, timerToken, _stopping);
-        using var activity = JobTelemetry.StartJobActivity("job.run", S.TraceParent, JobId);
         metrics.RunStarted();
         try
         {
