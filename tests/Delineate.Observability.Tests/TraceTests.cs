@@ -9,7 +9,6 @@ namespace Delineate.Observability.Tests;
 public sealed class TraceTests(ObservedCluster cluster, ITestOutputHelper output)
 {
     private const string InitiateSpan = "POST /v1/download/initiate";
-    private const string GrainCallSpan = "IDownloadJobGrain/Initiate";
 
     [Fact]
     public void One_initiate_yields_one_trace_that_carries_on_after_the_job_moves_to_another_silo()
@@ -33,15 +32,9 @@ public sealed class TraceTests(ObservedCluster cluster, ITestOutputHelper output
         Assert.True(requestLine is not null, $"no request log line with request_id {failover.RequestId}");
         Assert.Equal(failover.TraceId, requestLine!.Field("trace_id"));
 
-        // The grain call: client side in the gateway, server side in a silo, both under the HTTP span.
-        var grainCalls = spans.Where(s => s.Name == GrainCallSpan).ToList();
-        Assert.True(grainCalls.Any(s => s.ServiceName == "delineate-gateway" && s.Kind == OtlpSpan.KindClient),
-            $"no client-side '{GrainCallSpan}' span from the gateway in the trace\n{dump}");
-        Assert.True(grainCalls.Any(s => s.ServiceName == "delineate-silo" && s.Kind == OtlpSpan.KindServer),
-            $"no server-side '{GrainCallSpan}' span from a silo in the trace\n{dump}");
-        Assert.True(grainCalls.Any(s => s.Attributes.GetValueOrDefault("orleans.rpc.target_id") is string target && target.Contains(job.JobId.Replace("-", ""), StringComparison.OrdinalIgnoreCase)
-                || s.Attributes.Values.OfType<string>().Any(v => v.Contains(job.JobId, StringComparison.OrdinalIgnoreCase) || v.Contains(job.JobId.Replace("-", ""), StringComparison.OrdinalIgnoreCase))),
-            $"no '{GrainCallSpan}' span names the job's grain ({job.JobId})\n{dump}");
+        // Accepting is one store write and no grain call: no grain-call span of the gateway is in the trace.
+        var gatewayGrainCalls = spans.Where(s => s.ServiceName == "delineate-gateway" && s.Kind == OtlpSpan.KindClient && s.Name.Contains("Grain/", StringComparison.Ordinal)).ToList();
+        Assert.True(gatewayGrainCalls.Count == 0, $"the initiate's trace holds grain calls of the gateway: {string.Join(", ", gatewayGrainCalls)}\n{dump}");
 
         // job.run: the resumed run on the survivor is parented on the initiating request's span.
         var runs = spans.Where(s => s.Name == "job.run").ToList();
@@ -157,6 +150,11 @@ public sealed class TraceTests(ObservedCluster cluster, ITestOutputHelper output
         foreach (var job in cluster.Jobs.Values)
         {
             var runs = cluster.Otlp.Spans.Where(s => s.Name == "job.run" && Equals(s.Attributes.GetValueOrDefault("job.id"), job.JobId)).ToList();
+            if (runs.Count == 0 && job.Role == "cancelled")
+            {
+                // Cancelled while it was still queued: a job that was never admitted never runs.
+                continue;
+            }
             if (runs.Count == 0)
             {
                 problems.Add($"{job.Role} {job.JobId}: no job.run span");

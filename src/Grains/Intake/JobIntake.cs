@@ -56,7 +56,11 @@ public sealed class JobIntake : IAsyncDisposable
                 ShouldHandle = new PredicateBuilder().Handle<Exception>(RedisErrors.IsTransient),
             })
             .Build();
-        _writers = Enumerable.Range(0, Writers).Select(_ => Task.Run(WriteLoopAsync)).ToArray();
+        // The loops outlive the request that first resolved the intake: they must not carry its trace.
+        using (ExecutionContext.SuppressFlow())
+        {
+            _writers = Enumerable.Range(0, Writers).Select(_ => Task.Run(WriteLoopAsync)).ToArray();
+        }
     }
 
     /// <summary>Stores a new queued job (or finds the one its idempotency key stands for).</summary>

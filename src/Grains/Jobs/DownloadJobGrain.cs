@@ -272,8 +272,7 @@ public sealed class DownloadJobGrain(
         GrainFactory.GetGrain<IIntakeShardGrain>(IntakeShards.Of(S.Owner)).Finished(JobId).Ignore();
         await _wake.RemoveAsync();
         metrics.Finished(status, (S.FinishedAt ?? time.GetUtcNow()) - S.CreatedAt);
-        logger.LogInformation("Job {JobId} finished {Status}: {Ready} ready, {Missing} missing, {Failed} failed",
-            JobId, status, S.Count(FileStatus.Ready), S.Count(FileStatus.Missing), S.Count(FileStatus.Failed));
+        JobLog.Finished(logger, JobId, S);
     }
 
     private async Task TryFailAsync(string reason)
