@@ -33,21 +33,34 @@ public sealed class IntakeShardGrain(
     private bool _pumping;
     private bool _repump;
     private IGrainTimer? _retry;
+    private IGrainTimer? _reminderRetry;
 
     private int Shard => (int)this.GetPrimaryKeyLong();
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
+        await EnsureReminderAsync();
+        await ReloadAsync();
+    }
+
+    /// <summary>
+    /// The reminder is what brings the shard back after its silo dies: when it cannot be registered
+    /// (Redis restarting), a timer tries again every few seconds until it is.
+    /// </summary>
+    private async Task EnsureReminderAsync()
+    {
         try
         {
             await this.RegisterOrUpdateReminder(ReminderName, options.Value.ReminderPeriod, options.Value.ReminderPeriod);
+            _reminderRetry?.Dispose();
+            _reminderRetry = null;
         }
         catch (Exception ex)
         {
-            // The next activation tries again; the jobs are safe in the store either way.
-            logger.LogWarning(ex, "Intake shard {Shard} could not register its reminder yet", Shard);
+            logger.LogWarning(ex, "Intake shard {Shard} could not register its reminder yet; retrying", Shard);
+            _reminderRetry ??= this.RegisterGrainTimer(static shard => shard.EnsureReminderAsync(), this,
+                new GrainTimerCreationOptions { DueTime = TimeSpan.FromSeconds(2), Period = TimeSpan.FromSeconds(5), Interleave = true, KeepAlive = true });
         }
-        await ReloadAsync();
     }
 
     public Task Accepted(IReadOnlyList<QueuedJob> jobs)

@@ -18,16 +18,37 @@ public sealed class IntakeShardStarter(IGrainFactory grains, ILogger<IntakeShard
         return Task.CompletedTask;
     }
 
+    /// <summary>
+    /// A shard whose last activation lived on a silo that just died answers only once the death is
+    /// declared: the ones that fail are tried again, a few times.
+    /// </summary>
     private async Task WakeAllAsync()
     {
-        try
+        var waiting = Enumerable.Range(0, IntakeShards.Count).ToList();
+        for (var attempt = 1; attempt <= 10 && waiting.Count > 0; attempt++)
         {
-            await Task.WhenAll(Enumerable.Range(0, IntakeShards.Count).Select(shard => grains.GetGrain<IIntakeShardGrain>(shard).GetCounts()));
+            var results = await Task.WhenAll(waiting.Select(async shard =>
+            {
+                try
+                {
+                    await grains.GetGrain<IIntakeShardGrain>(shard).GetCounts();
+                    return -1;
+                }
+                catch (Exception)
+                {
+                    return shard;
+                }
+            }));
+            waiting = results.Where(shard => shard >= 0).ToList();
+            if (waiting.Count > 0)
+            {
+                await Task.Delay(TimeSpan.FromSeconds(attempt));
+            }
         }
-        catch (Exception ex)
+        if (waiting.Count > 0)
         {
             // Their reminders bring them up anyway.
-            logger.LogWarning(ex, "Not every intake shard could be woken at start");
+            logger.LogWarning("Intake shards {Shards} could not be woken at start", string.Join(", ", waiting));
         }
     }
 }

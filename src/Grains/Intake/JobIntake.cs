@@ -188,14 +188,25 @@ public sealed class JobIntake : IAsyncDisposable
                 jobs = waiting.Jobs;
                 waiting.Jobs = [];
             }
-            try
+            for (var attempt = 1; ; attempt++)
             {
-                await _grains.GetGrain<IIntakeShardGrain>(shard).Accepted(jobs);
-            }
-            catch (Exception ex)
-            {
-                // Stored and safe: the shard's reminder finds them in its pending set.
-                _logger.LogWarning(ex, "Intake shard {Shard} was not told of {Count} new jobs; its reminder will find them", shard, jobs.Count);
+                try
+                {
+                    await _grains.GetGrain<IIntakeShardGrain>(shard).Accepted(jobs);
+                    break;
+                }
+                catch (Exception ex) when (attempt < 5)
+                {
+                    // Its silo may have just died: a new activation answers once the death is declared.
+                    _logger.LogDebug(ex, "Intake shard {Shard} was not told of {Count} new jobs yet (attempt {Attempt})", shard, jobs.Count, attempt);
+                    await Task.Delay(TimeSpan.FromSeconds(attempt));
+                }
+                catch (Exception ex)
+                {
+                    // Stored and safe: the shard's reminder finds them in its pending set.
+                    _logger.LogWarning(ex, "Intake shard {Shard} was not told of {Count} new jobs; its reminder will find them", shard, jobs.Count);
+                    break;
+                }
             }
         }
     }
