@@ -285,13 +285,16 @@ public sealed class IntakeShardGrain(
         {
             _queued.Remove(gone);
         }
-        foreach (var jobId in redrive)
+        // Every admitted job is woken, not only the ones this activation just learned of: a job admitted
+        // on a silo that died before the job stored anything or registered its reminder has only this.
+        // A wake of a running job changes nothing.
+        foreach (var jobId in _running.Keys)
         {
             GrainFactory.GetGrain<IDownloadJobGrain>(jobId).Wake().Ignore();
         }
         if (redrive.Count > 0)
         {
-            logger.LogInformation("Intake shard {Shard} re-drove {Count} admitted jobs", Shard, redrive.Count);
+            logger.LogInformation("Intake shard {Shard} took over {Count} admitted jobs", Shard, redrive.Count);
         }
         await PumpAsync();
     }
