@@ -17,7 +17,7 @@ namespace Delineate.Grains.Jobs;
 /// cancel calls are answered while it runs. From admission on, a wake-up reminder restarts the work
 /// on another silo if this one dies. Events are persisted before they are published.
 /// </summary>
-[PreferLocalPlacement]
+[RandomPlacement]
 public sealed class DownloadJobGrain(
     [PersistentState(DownloadJobGrain.StateName, DownloadJobGrain.StorageName)] IPersistentState<DownloadJobState> state,
     FileFetcher fetcher,

@@ -34,14 +34,25 @@ public sealed class IntakeBurst(DrillClient client, Action<string> log)
     /// <summary>Milestones that failed, by name.</summary>
     public ConcurrentDictionary<string, Exception> MilestoneErrors { get; } = new();
 
-    /// <summary>Sends every job's initiate over <paramref name="connections"/> workers; returns when each has an outcome and every milestone ended.</summary>
-    public async Task RunAsync(IReadOnlyList<JobRecord> jobs, int connections, IReadOnlyList<BurstMilestone> milestones)
+    /// <summary>
+    /// Sends every job's initiate over <paramref name="connections"/> workers, at most
+    /// <paramref name="perSecond"/> a second (initiate i no earlier than i / perSecond after the start,
+    /// so the faults land while initiates are still being sent, however fast they are answered);
+    /// returns when each has an outcome and every milestone ended.
+    /// </summary>
+    public async Task RunAsync(IReadOnlyList<JobRecord> jobs, int connections, IReadOnlyList<BurstMilestone> milestones, double perSecond = double.PositiveInfinity)
     {
         var next = -1;
+        var clock = System.Diagnostics.Stopwatch.StartNew();
         var workers = Enumerable.Range(0, connections).Select(_ => Task.Run(async () =>
         {
             while (Interlocked.Increment(ref next) is var i && i < jobs.Count)
             {
+                var due = TimeSpan.FromSeconds(i / perSecond) - clock.Elapsed;
+                if (due > TimeSpan.Zero)
+                {
+                    await Task.Delay(due); // the schedule of the load, not a wait for a condition
+                }
                 var sent = Interlocked.Increment(ref _sent);
                 foreach (var milestone in milestones.Where(m => m.AfterSent == sent))
                 {
