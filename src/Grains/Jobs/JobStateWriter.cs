@@ -54,7 +54,21 @@ public sealed class JobStateWriter(IPersistentState<DownloadJobState> state, Fun
         {
             return null;
         }
-        return current == admittedSeq && stored.Seq == admittedSeq - 1 ? null : stored;
+        if (current == admittedSeq && stored.Seq == admittedSeq - 1)
+        {
+            return null;
+        }
+        if (stored.Seq >= admittedSeq || admittedSeq < 0)
+        {
+            return stored;
+        }
+        // The admission waits in the same write as the first progress: show it, with the files in flight.
+        var inFlight = state.State.Files.Where(f => f.Status == FileStatus.Processing).Select(f => f.FileId).ToHashSet();
+        return stored with
+        {
+            Progress = stored.Progress with { Status = JobStatus.Processing, Phase = JobPhase.Fetching },
+            Files = stored.Files.Select(f => f.Status == FileStatus.Pending && inFlight.Contains(f.FileId) ? f with { Status = FileStatus.Processing } : f).ToList(),
+        };
     }
 
     /// <summary>Returns once a write that began after this call has stored the state.</summary>
