@@ -10,7 +10,7 @@ public static class BundleUpload
     public static async Task<(TimeSpan Elapsed, long ArchiveBytes)> RunAsync(IExportStore store, string key, SyntheticJob job)
     {
         var clock = Stopwatch.StartNew();
-        await using var upload = await store.BeginUploadAsync(key, CancellationToken.None);
+        await using var upload = await store.BeginUploadAsync(key, expectedSize: 0, CancellationToken.None);
         await using (var archive = await ArchiveWriter.CreateAsync(upload.Content, CancellationToken.None))
         {
             foreach (var fileId in job.FileIds)

@@ -51,7 +51,7 @@ public sealed class S3ExportStoreTests(S3rverFixture s3rver) : IAsyncLifetime
         var store = s3rver.ExportStore(_bucket, PartSizeMb, client);
 
         long size;
-        await using (var upload = await store.BeginUploadAsync(key, CancellationToken.None))
+        await using (var upload = await store.BeginUploadAsync(key, expectedSize: 0, CancellationToken.None))
         {
             Assert.False(string.IsNullOrEmpty(upload.UploadId));
             Assert.Equal(key, upload.Key);
@@ -87,7 +87,7 @@ public sealed class S3ExportStoreTests(S3rverFixture s3rver) : IAsyncLifetime
         var store = s3rver.ExportStore(_bucket, PartSizeMb, client);
 
         long size;
-        await using (var upload = await store.BeginUploadAsync(key, CancellationToken.None))
+        await using (var upload = await store.BeginUploadAsync(key, expectedSize: 0, CancellationToken.None))
         {
             await using (var archive = await ArchiveWriter.CreateAsync(upload.Content, CancellationToken.None))
             {
@@ -113,7 +113,7 @@ public sealed class S3ExportStoreTests(S3rverFixture s3rver) : IAsyncLifetime
     {
         var key = StorageKeys.Export(Guid.NewGuid());
 
-        await using var upload = await _store.BeginUploadAsync(key, CancellationToken.None);
+        await using var upload = await _store.BeginUploadAsync(key, expectedSize: 0, CancellationToken.None);
         var size = await upload.CompleteAsync(CancellationToken.None);
 
         Assert.Equal(0, size);
@@ -128,7 +128,7 @@ public sealed class S3ExportStoreTests(S3rverFixture s3rver) : IAsyncLifetime
         var key = StorageKeys.Export(Guid.NewGuid());
         var expected = Buckets.Synthetic(70021, (long)parts * PartSize);
 
-        await using (var upload = await _store.BeginUploadAsync(key, CancellationToken.None))
+        await using (var upload = await _store.BeginUploadAsync(key, expectedSize: 0, CancellationToken.None))
         {
             // Odd-sized chunks straddle part boundaries.
             for (var offset = 0; offset < expected.Length; offset += 777_777)
@@ -151,7 +151,7 @@ public sealed class S3ExportStoreTests(S3rverFixture s3rver) : IAsyncLifetime
 
         var size = await Task.Factory.StartNew(async () =>
         {
-            await using var upload = await _store.BeginUploadAsync(key, CancellationToken.None);
+            await using var upload = await _store.BeginUploadAsync(key, expectedSize: 0, CancellationToken.None);
             for (var offset = 0; offset < expected.Length; offset += 1 << 20)
             {
                 upload.Content.Write(expected, offset, Math.Min(1 << 20, expected.Length - offset));
@@ -171,7 +171,7 @@ public sealed class S3ExportStoreTests(S3rverFixture s3rver) : IAsyncLifetime
         var (client, calls) = CountingS3.Wrap(s3rver.Client, method => method == nameof(IAmazonS3.UploadPartAsync) ? unavailable : null);
         var store = s3rver.ExportStore(_bucket, PartSizeMb, client);
 
-        await using (var upload = await store.BeginUploadAsync(key, CancellationToken.None))
+        await using (var upload = await store.BeginUploadAsync(key, expectedSize: 0, CancellationToken.None))
         {
             // The first part fails in the background; the failure surfaces at the next part boundary.
             var error = await Assert.ThrowsAnyAsync<Exception>(async () =>
@@ -197,7 +197,7 @@ public sealed class S3ExportStoreTests(S3rverFixture s3rver) : IAsyncLifetime
     {
         var key = StorageKeys.Export(Guid.NewGuid());
 
-        await using (var upload = await _store.BeginUploadAsync(key, CancellationToken.None))
+        await using (var upload = await _store.BeginUploadAsync(key, expectedSize: 0, CancellationToken.None))
         {
             await using var content = SyntheticCatalogue.Open(70028, 3L * PartSize);
             await content.CopyToAsync(upload.Content);
@@ -214,7 +214,7 @@ public sealed class S3ExportStoreTests(S3rverFixture s3rver) : IAsyncLifetime
     {
         var key = StorageKeys.Export(Guid.NewGuid());
 
-        await using (var upload = await _store.BeginUploadAsync(key, CancellationToken.None))
+        await using (var upload = await _store.BeginUploadAsync(key, expectedSize: 0, CancellationToken.None))
         {
             await using var content = SyntheticCatalogue.Open(70035, PartSize + 10);
             await content.CopyToAsync(upload.Content);
@@ -227,15 +227,16 @@ public sealed class S3ExportStoreTests(S3rverFixture s3rver) : IAsyncLifetime
     public async Task AbortUpload_by_id_discards_the_upload_and_ignores_unknown_ids()
     {
         var key = StorageKeys.Export(Guid.NewGuid());
-        var upload = await _store.BeginUploadAsync(key, CancellationToken.None);
+        var upload = await _store.BeginUploadAsync(key, expectedSize: 0, CancellationToken.None);
         await using (var content = SyntheticCatalogue.Open(70042, PartSize + 10))
         {
             await content.CopyToAsync(upload.Content);
         }
 
         // As a job resuming on another silo would: only the key and the id survive.
-        await _store.AbortUploadAsync(key, upload.UploadId, CancellationToken.None);
-        await _store.AbortUploadAsync(key, upload.UploadId, CancellationToken.None);
+        var uploadId = Assert.IsType<string>(upload.UploadId);
+        await _store.AbortUploadAsync(key, uploadId, CancellationToken.None);
+        await _store.AbortUploadAsync(key, uploadId, CancellationToken.None);
         await _store.AbortUploadAsync(key, "no-such-upload", CancellationToken.None);
 
         // (Completing it now would fail on S3, MinIO and RustFS; s3rver does not implement aborting,
@@ -245,10 +246,64 @@ public sealed class S3ExportStoreTests(S3rverFixture s3rver) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task An_archive_expected_to_fit_in_one_part_is_one_put_with_no_multipart_upload()
+    {
+        var key = StorageKeys.Export(Guid.NewGuid());
+        var (client, calls) = CountingS3.Wrap(s3rver.Client);
+        var store = s3rver.ExportStore(_bucket, PartSizeMb, client);
+        var bytes = Enumerable.Range(0, 300_000).Select(i => (byte)(i * 7)).ToArray();
+
+        long size;
+        await using (var upload = await store.BeginUploadAsync(key, expectedSize: bytes.Length, CancellationToken.None))
+        {
+            Assert.Null(upload.UploadId);
+            await upload.Content.WriteAsync(bytes);
+            size = await upload.CompleteAsync(CancellationToken.None);
+            Assert.Null(upload.UploadId);
+        }
+
+        Assert.Equal(bytes.Length, size);
+        Assert.Equal(bytes, await Buckets.ReadObjectAsync(s3rver.Client, _bucket, key));
+        Assert.Equal(1, calls.Count(nameof(IAmazonS3.PutObjectAsync)));
+        Assert.Equal(0, calls.Count(nameof(IAmazonS3.InitiateMultipartUploadAsync)));
+        Assert.Equal(0, calls.Count(nameof(IAmazonS3.AbortMultipartUploadAsync)));
+        var head = await s3rver.Client.GetObjectMetadataAsync(_bucket, key);
+        Assert.Equal("application/zip", head.Headers.ContentType);
+    }
+
+    [Fact]
+    public async Task An_archive_larger_than_expected_starts_its_multipart_upload_at_the_first_full_part()
+    {
+        var key = StorageKeys.Export(Guid.NewGuid());
+        var (client, calls) = CountingS3.Wrap(s3rver.Client);
+        var store = s3rver.ExportStore(_bucket, PartSizeMb, client);
+        var length = 2L * PartSize + 123;
+
+        await using (var upload = await store.BeginUploadAsync(key, expectedSize: 1000, CancellationToken.None))
+        {
+            Assert.Null(upload.UploadId);
+            await using (var content = SyntheticCatalogue.Open(70063, length))
+            {
+                await content.CopyToAsync(upload.Content);
+            }
+            Assert.False(string.IsNullOrEmpty(upload.UploadId));
+            Assert.Equal(length, await upload.CompleteAsync(CancellationToken.None));
+        }
+
+        Assert.Equal(1, calls.Count(nameof(IAmazonS3.InitiateMultipartUploadAsync)));
+        Assert.Equal(3, calls.Count(nameof(IAmazonS3.UploadPartAsync)));
+        Assert.Equal(0, calls.Count(nameof(IAmazonS3.PutObjectAsync)));
+        await using var expected = SyntheticCatalogue.Open(70063, length);
+        using var copy = new MemoryStream();
+        await expected.CopyToAsync(copy);
+        Assert.Equal(copy.ToArray(), await Buckets.ReadObjectAsync(s3rver.Client, _bucket, key));
+    }
+
+    [Fact]
     public async Task Delete_removes_the_object_and_ignores_a_missing_one()
     {
         var key = StorageKeys.Export(Guid.NewGuid());
-        await using (var upload = await _store.BeginUploadAsync(key, CancellationToken.None))
+        await using (var upload = await _store.BeginUploadAsync(key, expectedSize: 0, CancellationToken.None))
         {
             await upload.Content.WriteAsync(new byte[] { 1, 2, 3 });
             await upload.CompleteAsync(CancellationToken.None);
@@ -265,7 +320,7 @@ public sealed class S3ExportStoreTests(S3rverFixture s3rver) : IAsyncLifetime
     public async Task Presigned_url_is_http_and_downloads_under_the_given_name()
     {
         var key = StorageKeys.Export(Guid.NewGuid());
-        await using (var upload = await _store.BeginUploadAsync(key, CancellationToken.None))
+        await using (var upload = await _store.BeginUploadAsync(key, expectedSize: 0, CancellationToken.None))
         {
             await upload.Content.WriteAsync(new byte[] { 4, 5, 6 });
             await upload.CompleteAsync(CancellationToken.None);

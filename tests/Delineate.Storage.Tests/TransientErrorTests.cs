@@ -43,7 +43,7 @@ public sealed class TransientErrorTests : IDisposable
             _client, Microsoft.Extensions.Options.Options.Create(_options),
             Microsoft.Extensions.Logging.Abstractions.NullLogger<S3ExportStore>.Instance);
 
-        var error = await Assert.ThrowsAnyAsync<Exception>(() => store.BeginUploadAsync("exports/x.zip", CancellationToken.None));
+        var error = await Assert.ThrowsAnyAsync<Exception>(() => store.BeginUploadAsync("exports/x.zip", expectedSize: 0, CancellationToken.None));
 
         Assert.True(TransientErrors.IsTransient(error), $"{error.GetType()}: {error.Message} (inner {error.InnerException?.GetType()})");
         Assert.False(await store.IsHealthyAsync(CancellationToken.None));

@@ -6,8 +6,12 @@ public interface IExportStore
     /// <summary>Creates the bucket or folder when it is missing.</summary>
     Task EnsureReadyAsync(CancellationToken cancellationToken);
 
-    /// <summary>Starts a multipart upload; its <see cref="IExportUpload.UploadId"/> is known before any byte is sent.</summary>
-    Task<IExportUpload> BeginUploadAsync(string key, CancellationToken cancellationToken);
+    /// <summary>
+    /// Starts an upload. <paramref name="expectedSize"/> (0 or less: unknown) lets a store send an object
+    /// that fits in one part whole, on completion, with nothing stored before: its
+    /// <see cref="IExportUpload.UploadId"/> is null then. Otherwise the id is known before any byte is sent.
+    /// </summary>
+    Task<IExportUpload> BeginUploadAsync(string key, long expectedSize, CancellationToken cancellationToken);
 
     /// <summary>Aborts an upload left unfinished, e.g. by a silo that died. Unknown ids are ignored.</summary>
     Task AbortUploadAsync(string key, string uploadId, CancellationToken cancellationToken);

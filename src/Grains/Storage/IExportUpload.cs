@@ -8,7 +8,11 @@ public interface IExportUpload : IAsyncDisposable
 {
     string Key { get; }
 
-    string UploadId { get; }
+    /// <summary>
+    /// The id of the multipart upload whose parts a crash would leave behind; null while the object is
+    /// sent whole on completion, so there is nothing to abort.
+    /// </summary>
+    string? UploadId { get; }
 
     /// <summary>A write-only, non-seekable stream.</summary>
     Stream Content { get; }

@@ -14,7 +14,7 @@ public sealed class LocalExportStore(IOptions<StorageOptions> options, BlobUrlSi
         return Task.CompletedTask;
     }
 
-    public Task<IExportUpload> BeginUploadAsync(string key, CancellationToken cancellationToken)
+    public Task<IExportUpload> BeginUploadAsync(string key, long expectedSize, CancellationToken cancellationToken)
     {
         var path = PathOf(key);
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
@@ -76,7 +76,7 @@ public sealed class LocalExportStore(IOptions<StorageOptions> options, BlobUrlSi
         private readonly FileStream _file = new(partPath, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 20, useAsync: true);
 
         public string Key => key;
-        public string UploadId => uploadId;
+        public string? UploadId => uploadId;
         public Stream Content => _file;
 
         public async Task<long> CompleteAsync(CancellationToken cancellationToken)

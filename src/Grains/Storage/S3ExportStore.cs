@@ -22,15 +22,15 @@ public sealed partial class S3ExportStore(IAmazonS3 s3, IOptions<StorageOptions>
         }
     }
 
-    public async Task<IExportUpload> BeginUploadAsync(string key, CancellationToken cancellationToken)
+    public async Task<IExportUpload> BeginUploadAsync(string key, long expectedSize, CancellationToken cancellationToken)
     {
-        var initiated = await s3.InitiateMultipartUploadAsync(new InitiateMultipartUploadRequest
+        // Most archives fit in one part: one PutObject on completion, no multipart upload to start or clean up.
+        if (expectedSize > 0 && expectedSize < _partSize)
         {
-            BucketName = _bucket,
-            Key = key,
-            ContentType = ZipContentType,
-        }, cancellationToken).ConfigureAwait(false);
-        return new S3ExportUpload(key, new S3MultipartUploadStream(s3, _bucket, key, initiated.UploadId, _partSize));
+            return new S3ExportUpload(key, new S3MultipartUploadStream(s3, _bucket, key, uploadId: null, _partSize, ZipContentType));
+        }
+        var uploadId = await S3MultipartUploadStream.InitiateAsync(s3, _bucket, key, ZipContentType, cancellationToken).ConfigureAwait(false);
+        return new S3ExportUpload(key, new S3MultipartUploadStream(s3, _bucket, key, uploadId, _partSize, ZipContentType));
     }
 
     public Task AbortUploadAsync(string key, string uploadId, CancellationToken cancellationToken) =>
@@ -73,7 +73,7 @@ public sealed partial class S3ExportStore(IAmazonS3 s3, IOptions<StorageOptions>
     private sealed class S3ExportUpload(string key, S3MultipartUploadStream stream) : IExportUpload
     {
         public string Key => key;
-        public string UploadId => stream.UploadId;
+        public string? UploadId => stream.UploadId;
         public Stream Content => stream;
 
         public Task<long> CompleteAsync(CancellationToken cancellationToken) => stream.CompleteAsync(cancellationToken);

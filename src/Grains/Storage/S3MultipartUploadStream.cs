@@ -10,7 +10,8 @@ namespace Delineate.Grains.Storage;
 /// A write-only, non-seekable stream onto one S3 multipart upload. Bytes fill a part-sized buffer;
 /// a full buffer is uploaded while the next one fills, so at most two part buffers (pooled) exist
 /// whatever the object's size, and writing overlaps the network. An object smaller than one part
-/// is sent as a single PutObject on completion instead.
+/// is sent as a single PutObject on completion instead. A stream opened without an upload id (the
+/// object was expected to fit in one part) starts its multipart upload only when a first part fills.
 /// </summary>
 /// <remarks>
 /// Every body is sent with <c>UseChunkEncoding = false</c>: S3-compatible servers such as s3rver store
@@ -24,6 +25,7 @@ internal sealed class S3MultipartUploadStream : Stream
     private readonly string _bucket;
     private readonly string _key;
     private readonly int _partSize;
+    private readonly string _contentType;
     private readonly CancellationTokenSource _lifetime = new();
     private readonly List<PartETag> _parts = [];
 
@@ -37,17 +39,32 @@ internal sealed class S3MultipartUploadStream : Stream
     private UploadState _state = UploadState.Open;
     private Exception? _failure;
 
-    public S3MultipartUploadStream(IAmazonS3 s3, string bucket, string key, string uploadId, int partSize)
+    public S3MultipartUploadStream(IAmazonS3 s3, string bucket, string key, string? uploadId, int partSize, string contentType)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(partSize, 1);
         _s3 = s3;
         _bucket = bucket;
         _key = key;
-        UploadId = uploadId;
+        _uploadId = uploadId;
         _partSize = partSize;
+        _contentType = contentType;
     }
 
-    public string UploadId { get; }
+    private volatile string? _uploadId;
+
+    /// <summary>The multipart upload's id; null until one is started (never, for an object sent whole).</summary>
+    public string? UploadId => _uploadId;
+
+    internal static async Task<string> InitiateAsync(IAmazonS3 s3, string bucket, string key, string contentType, CancellationToken cancellationToken)
+    {
+        var initiated = await s3.InitiateMultipartUploadAsync(new InitiateMultipartUploadRequest
+        {
+            BucketName = bucket,
+            Key = key,
+            ContentType = contentType,
+        }, cancellationToken).ConfigureAwait(false);
+        return initiated.UploadId;
+    }
 
     /// <summary>Parts sent so far (the part in flight included once it has finished).</summary>
     public int PartsUploaded => _parts.Count;
@@ -122,7 +139,7 @@ internal sealed class S3MultipartUploadStream : Stream
                 {
                     BucketName = _bucket,
                     Key = _key,
-                    UploadId = UploadId,
+                    UploadId = _uploadId!,
                     PartETags = [.. _parts],
                 }, cancellationToken).ConfigureAwait(false);
             }
@@ -149,7 +166,10 @@ internal sealed class S3MultipartUploadStream : Stream
         await _lifetime.CancelAsync().ConfigureAwait(false);
         await DrainInFlightAsync().ConfigureAwait(false);
         ReturnBuffers();
-        await AbortMultipartUploadAsync(_s3, _bucket, _key, UploadId, cancellationToken).ConfigureAwait(false);
+        if (_uploadId is { } uploadId)
+        {
+            await AbortMultipartUploadAsync(_s3, _bucket, _key, uploadId, cancellationToken).ConfigureAwait(false);
+        }
     }
 
     /// <summary>
@@ -274,11 +294,13 @@ internal sealed class S3MultipartUploadStream : Stream
 
     private async Task<PartETag> UploadPartAsync(byte[] buffer, int length, int partNumber, CancellationToken cancellationToken)
     {
+        // Parts go one at a time, so the first one alone may start the upload.
+        _uploadId ??= await InitiateAsync(_s3, _bucket, _key, _contentType, cancellationToken).ConfigureAwait(false);
         var response = await _s3.UploadPartAsync(new UploadPartRequest
         {
             BucketName = _bucket,
             Key = _key,
-            UploadId = UploadId,
+            UploadId = _uploadId,
             PartNumber = partNumber,
             PartSize = length,
             InputStream = new MemoryStream(buffer, 0, length, writable: false),
@@ -342,14 +364,19 @@ internal sealed class S3MultipartUploadStream : Stream
             BucketName = _bucket,
             Key = _key,
             InputStream = body,
+            ContentType = _contentType,
             UseChunkEncoding = false,
         };
         request.Headers.ContentLength = _filled;
         await _s3.PutObjectAsync(request, cancellationToken).ConfigureAwait(false);
+        if (_uploadId is not { } uploadId)
+        {
+            return;
+        }
         // The object is stored; the empty multipart upload only needs cleaning up.
         try
         {
-            await AbortMultipartUploadAsync(_s3, _bucket, _key, UploadId, cancellationToken).ConfigureAwait(false);
+            await AbortMultipartUploadAsync(_s3, _bucket, _key, uploadId, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is AmazonServiceException or HttpRequestException or IOException)
         {

@@ -17,7 +17,7 @@ public sealed class LocalExportStoreTests : IDisposable
         var content = new byte[300_000];
         Random.Shared.NextBytes(content);
 
-        await using (var upload = await store.BeginUploadAsync(Key, CancellationToken.None))
+        await using (var upload = await store.BeginUploadAsync(Key, expectedSize: 0, CancellationToken.None))
         {
             Assert.Equal(Key, upload.Key);
             Assert.False(string.IsNullOrEmpty(upload.UploadId));
@@ -33,7 +33,7 @@ public sealed class LocalExportStoreTests : IDisposable
     public async Task An_aborted_upload_leaves_nothing()
     {
         var store = Store();
-        await using (var upload = await store.BeginUploadAsync(Key, CancellationToken.None))
+        await using (var upload = await store.BeginUploadAsync(Key, expectedSize: 0, CancellationToken.None))
         {
             await upload.Content.WriteAsync(new byte[1000]);
             await upload.AbortAsync(CancellationToken.None);
@@ -47,11 +47,11 @@ public sealed class LocalExportStoreTests : IDisposable
     public async Task A_stale_upload_is_aborted_by_its_id_and_unknown_ids_are_ignored()
     {
         var store = Store();
-        var stale = await store.BeginUploadAsync(Key, CancellationToken.None);
+        var stale = await store.BeginUploadAsync(Key, expectedSize: 0, CancellationToken.None);
         await stale.Content.WriteAsync(new byte[1000]);
         await stale.DisposeAsync();
 
-        await store.AbortUploadAsync(Key, stale.UploadId, CancellationToken.None);
+        await store.AbortUploadAsync(Key, Assert.IsType<string>(stale.UploadId), CancellationToken.None);
         await store.AbortUploadAsync(Key, "no-such-upload", CancellationToken.None);
 
         Assert.Empty(Directory.GetFiles(Path.Combine(_folder.Path, "exports")));
@@ -61,7 +61,7 @@ public sealed class LocalExportStoreTests : IDisposable
     public async Task Deleting_removes_the_object_and_a_missing_one_is_not_an_error()
     {
         var store = Store();
-        await using (var upload = await store.BeginUploadAsync(Key, CancellationToken.None))
+        await using (var upload = await store.BeginUploadAsync(Key, expectedSize: 0, CancellationToken.None))
         {
             await upload.CompleteAsync(CancellationToken.None);
         }
@@ -91,7 +91,7 @@ public sealed class LocalExportStoreTests : IDisposable
     {
         var store = Store();
 
-        await Assert.ThrowsAsync<ArgumentException>(() => store.BeginUploadAsync(key, CancellationToken.None));
+        await Assert.ThrowsAsync<ArgumentException>(() => store.BeginUploadAsync(key, expectedSize: 0, CancellationToken.None));
         await Assert.ThrowsAsync<ArgumentException>(() => store.DeleteAsync(key, CancellationToken.None));
         Assert.Throws<ArgumentException>(() => store.OpenRead(key));
     }
@@ -101,7 +101,7 @@ public sealed class LocalExportStoreTests : IDisposable
     {
         var store = Store(_folder.Path + Path.DirectorySeparatorChar);
 
-        await using var upload = await store.BeginUploadAsync(Key, CancellationToken.None);
+        await using var upload = await store.BeginUploadAsync(Key, expectedSize: 0, CancellationToken.None);
         await upload.CompleteAsync(CancellationToken.None);
 
         Assert.True(File.Exists(Path.Combine(_folder.Path, Key)));
