@@ -25,9 +25,14 @@ public sealed class JobBundler(IFileSource source, IExportStore exports, JobMetr
         Task BundledAsync(int done, int total);
     }
 
-    public async Task BundleAsync(Guid jobId, DownloadJobState state, IProgress progress, CancellationToken cancellationToken)
+    // Built once: a pipeline per bundle cost a builder, its strategies and a telemetry listener per job.
+    private readonly ResiliencePipeline _retry = BuildRetry(options.Value.MaxAttempts, time, logger);
+
+    public Task BundleAsync(Guid jobId, DownloadJobState state, IProgress progress, CancellationToken cancellationToken) =>
+        OnGrain.RunAsync(_retry, token => BundleOnceAsync(jobId, state, progress, token), cancellationToken, jobId);
+
+    private static ResiliencePipeline BuildRetry(int maxAttempts, TimeProvider time, ILogger logger)
     {
-        var maxAttempts = options.Value.MaxAttempts;
         // Polly refuses MaxRetryAttempts = 0: with JOB_MAX_ATTEMPTS=1 there is no retry strategy at all.
         var builder = new ResiliencePipelineBuilder { TimeProvider = time };
         if (maxAttempts > 1)
@@ -38,16 +43,17 @@ public sealed class JobBundler(IFileSource source, IExportStore exports, JobMetr
                 BackoffType = DelayBackoffType.Exponential,
                 UseJitter = true,
                 Delay = TimeSpan.FromSeconds(1),
-                ShouldHandle = new PredicateBuilder().Handle<Exception>(ex =>
-                    !cancellationToken.IsCancellationRequested && TransientErrors.IsTransient(ex)),
+                ShouldHandle = args => ValueTask.FromResult(args.Outcome.Exception is { } ex
+                    && !args.Context.CancellationToken.IsCancellationRequested && TransientErrors.IsTransient(ex)),
                 OnRetry = args =>
                 {
-                    logger.LogWarning(args.Outcome.Exception, "Job {JobId} bundle attempt {Attempt} failed; retrying", jobId, args.AttemptNumber + 1);
+                    logger.LogWarning(args.Outcome.Exception, "Job {JobId} bundle attempt {Attempt} failed; retrying",
+                        args.Context.Properties.GetValue(OnGrain.JobIdKey, Guid.Empty), args.AttemptNumber + 1);
                     return default;
                 },
             });
         }
-        await OnGrain.RunAsync(builder.Build(), token => BundleOnceAsync(jobId, state, progress, token), cancellationToken);
+        return builder.Build();
     }
 
     private async Task BundleOnceAsync(Guid jobId, DownloadJobState state, IProgress progress, CancellationToken cancellationToken)

@@ -59,12 +59,15 @@ public static class TelemetryExtensions
             {
                 tracing.SetSampler(sampler)
                     .AddSource(JobTelemetry.Name)
-                    .AddSource(OrleansSources)
-                    .AddAspNetCoreInstrumentation(o => o.Filter = context => !IsInfrastructurePath(context.Request.Path))
-                    .AddHttpClientInstrumentation();
+                    .AddAspNetCoreInstrumentation(o => o.Filter = context => !IsInfrastructurePath(context.Request.Path));
                 if (otlp)
                 {
-                    tracing.AddOtlpExporter();
+                    // A span per grain call and per S3/HTTP request is only worth its cost when it goes
+                    // somewhere; without an exporter the request and job spans remain, for the trace ids
+                    // in log lines and the traceparent a job keeps.
+                    tracing.AddSource(OrleansSources)
+                        .AddHttpClientInstrumentation()
+                        .AddOtlpExporter();
                 }
             })
             .WithMetrics(metrics =>
