@@ -52,9 +52,10 @@ public static class DashboardExtensions
             app.Logger.LogWarning("The Orleans Dashboard is not served at {Path}: set DASHBOARD_USERNAME and DASHBOARD_PASSWORD", Path);
             return app;
         }
-        if (mode != DelineateMode.Embedded || NonLoopbackUrl(app.Configuration) is { } exposed)
+        var exposed = NonLoopbackUrl(app.Configuration);
+        if (mode != DelineateMode.Embedded || exposed is not null)
         {
-            var where = mode != DelineateMode.Embedded ? $"in {mode.ToString().ToLowerInvariant()} mode" : $"on {NonLoopbackUrl(app.Configuration)}";
+            var where = mode != DelineateMode.Embedded ? $"in {mode.ToString().ToLowerInvariant()} mode" : $"on {exposed}";
             throw new SettingsException($"DASHBOARD_ANONYMOUS=true is allowed only for an embedded gateway bound to loopback (this host runs {where}); set DASHBOARD_USERNAME and DASHBOARD_PASSWORD instead.");
         }
         app.Logger.LogWarning("The Orleans Dashboard is served at {Path} without credentials (DASHBOARD_ANONYMOUS=true, loopback only)", Path);
