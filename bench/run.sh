@@ -238,7 +238,7 @@ start_ours() {
     fi
     local port
     port="$(free_port)"
-    start gateway "$WORK/gateway-$CLUSTER_SEQ.log" env -C "$SERVICE_ROOT/src/Gateway" "${env_all[@]}" DELINEATE_MODE=clustered \
+    start gateway "$WORK/gateway-$CLUSTER_SEQ.log" env -C "$SERVICE_ROOT/src/Gateway" "${env_all[@]}" DELINEATE_MODE=clustered ALLOW_ANONYMOUS=true \
         dotnet "$GATEWAY_DLL" --urls "http://127.0.0.1:$port"
     GATEWAY_PID=$LAST_PID
     GATEWAY_URL="http://127.0.0.1:$port"

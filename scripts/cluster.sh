@@ -209,7 +209,7 @@ start_gateway() { # INDEX
     local name="gateway-$1" http
     http="$(free_ports 1)" || die "no free ports"
     printf 'HTTP_PORT=%s\n' "$http" > "$RUN/$name.ports"
-    start_process "$name" env "${ENV_COMMON[@]}" DELINEATE_MODE=clustered \
+    start_process "$name" env "${ENV_COMMON[@]}" DELINEATE_MODE=clustered ALLOW_ANONYMOUS=true \
         dotnet "$GATEWAY_DLL" --urls "http://127.0.0.1:$http" --contentRoot "$ROOT/src/Gateway"
     say "  $name: pid $(pid_of "$name"), http://127.0.0.1:$http"
 }

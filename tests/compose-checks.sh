@@ -238,6 +238,13 @@ for (const f of files.filter(f => /compose\.prod/.test(f))) {
   check(`${f}: the dashboard needs credentials (DASHBOARD_USERNAME/PASSWORD required from .env)`,
     /DASHBOARD_USERNAME: \$\{DASHBOARD_USERNAME:\?/.test(raw) && /DASHBOARD_PASSWORD: \$\{DASHBOARD_PASSWORD:\?/.test(raw)
     && ['gateway', 'silo'].every(n => envKeys(s[n] || {}).includes('DASHBOARD_PASSWORD')));
+  const gw = (s.gateway || {}).environment || {};
+  check(`${f}: the gateway defaults to apikey mode (Auth__Mode \${Auth__Mode:-apikey}), anonymous use only with ALLOW_ANONYMOUS`,
+    gw.Auth__Mode === '${Auth__Mode:-apikey}' && gw.ALLOW_ANONYMOUS === '${ALLOW_ANONYMOUS:-false}');
+  check(`${f}: the seed runs only with --profile seed, and the gateway does not wait for it`,
+    JSON.stringify((s.seed || {}).profiles) === '["seed"]' && !(((s.gateway || {}).depends_on || {}).seed));
+  check(`${f}: S3_PUBLIC_ENDPOINT is required from .env (presigned links must reach clients)`,
+    /S3_PUBLIC_ENDPOINT: \$\{S3_PUBLIC_ENDPOINT:\?/.test(raw));
   check(`${f}: the silo's graceful stop gets more time than Docker's 10 s default`, /^(\d+)s$/.test(silo.stop_grace_period || '') && parseInt(silo.stop_grace_period) > 10);
 }
 const prod = docs['docker/compose.prod.yml'], obs = docs['docker/compose.prod.observability.yml'];

@@ -13,8 +13,7 @@ return await HostRunner.RunAsync(async () =>
 
     var app = builder.Build();
     app.UseGatewayApi();
-    // A clustered gateway is public: its dashboard only behind credentials.
-    app.MapDelineateDashboard(onlyWithCredentials: app.Services.GetRequiredService<HostingSettings>().Mode == DelineateMode.Clustered);
+    app.MapDelineateDashboard(app.Services.GetRequiredService<HostingSettings>().Mode);
     app.MapDelineateHealth();
     app.MapDelineateTelemetry();
     app.MapDownloadApi();

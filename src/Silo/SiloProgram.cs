@@ -24,7 +24,7 @@ public static class SiloProgram
         builder.Services.AddDelineateHealthChecks(settings);
 
         var app = builder.Build();
-        app.MapDelineateDashboard();
+        app.MapDelineateDashboard(DelineateMode.Clustered);
         app.MapDelineateHealth();
         app.MapDelineateTelemetry();
         await app.RunAsync();

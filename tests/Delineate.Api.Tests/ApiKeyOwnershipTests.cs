@@ -13,9 +13,13 @@ public sealed class ApiKeyOwnershipTests(ApiKeyOwnershipTests.Fixture fixture, I
 
     private GatewayHost Host => fixture.Host;
 
-    private HttpClient Alice => WithKey("keyA");
+    /// <summary>Keys of the minimum length and more (24 characters).</summary>
+    private const string AliceKey = "alice-key-0123456789abcdef";
+    private const string BobKey = "bob-key-0123456789abcdefgh";
 
-    private HttpClient Bob => WithKey("keyB");
+    private HttpClient Alice => WithKey(AliceKey);
+
+    private HttpClient Bob => WithKey(BobKey);
 
     [Fact]
     public async Task Another_owner_gets_404_for_every_job_endpoint_and_cannot_touch_the_job()
@@ -111,8 +115,8 @@ public sealed class ApiKeyOwnershipTests(ApiKeyOwnershipTests.Fixture fixture, I
         foreach (var (why, client) in new[]
         {
             ("no key", Host.Client()),
-            ("unknown key", WithKey("keyC")),
-            ("key of another case", WithKey("KEYA")),
+            ("unknown key", WithKey("carol-key-0123456789abcdef")),
+            ("key of another case", WithKey(AliceKey.ToUpperInvariant())),
             ("owner name as key", WithKey("alice")),
             ("empty key", WithKey("")),
         })
@@ -181,7 +185,7 @@ public sealed class ApiKeyOwnershipTests(ApiKeyOwnershipTests.Fixture fixture, I
         public async Task InitializeAsync() => _host = await GatewayHost.StartEmbeddedAsync("api-apikey", new Dictionary<string, string?>
         {
             ["Auth__Mode"] = "apikey",
-            ["Auth__ApiKeys"] = "keyA=alice;keyB=bob",
+            ["Auth__ApiKeys"] = $"{AliceKey}=alice;{BobKey}=bob",
             ["CORS_ORIGINS"] = AllowedOrigin,
         });
 

@@ -8,7 +8,7 @@ namespace Delineate.Browser.Tests;
 /// </summary>
 public sealed class ApiKeyTests : IAsyncLifetime
 {
-    private const string ApiKey = "browser-key-0123456789";
+    private const string ApiKey = "browser-key-0123456789abcdef";
 
     private TestDirectory? _directory;
     private GatewayProcess? _gateway;

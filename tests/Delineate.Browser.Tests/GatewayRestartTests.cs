@@ -106,7 +106,7 @@ public sealed class GatewayRestartTests(ITestOutputHelper output) : IAsyncLifeti
 
     private async Task<ServiceProcess> StartGatewayAsync(string name)
     {
-        var environment = new Dictionary<string, string?>(ClusterEnvironment()) { ["DELINEATE_MODE"] = "clustered" };
+        var environment = new Dictionary<string, string?>(ClusterEnvironment()) { ["DELINEATE_MODE"] = "clustered", ["ALLOW_ANONYMOUS"] = "true" };
         var gateway = await ServiceProcess.StartAsync(name, RepositoryLayout.GatewayDll, _gatewayPort, environment, _directory!);
         using var http = new HttpClient();
         await Poll.UntilAsync(

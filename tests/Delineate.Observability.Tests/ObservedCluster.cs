@@ -464,6 +464,8 @@ public sealed class ObservedCluster : IAsyncLifetime
         ["OTEL_EXPORTER_OTLP_PROTOCOL"] = "http/protobuf",
         ["OTEL_BSP_SCHEDULE_DELAY"] = "200",
         ["SENTRY_DSN"] = Sentry.Dsn,
+        // The sentry_test call is off by default; the Sentry tests use it.
+        ["SENTRY_TEST_ENABLED"] = "true",
         ["DASHBOARD_USERNAME"] = DashboardUser,
         ["DASHBOARD_PASSWORD"] = DashboardPassword,
     };

@@ -1,4 +1,5 @@
 using System.Buffers.Text;
+using System.Security.Cryptography;
 using System.Text;
 using Delineate.Gateway.Hosting;
 using Microsoft.Extensions.Options;
@@ -26,7 +27,7 @@ public sealed class Owner(IOptions<GatewayOptions> options)
     private const int MaxLength = 128;
 
     private readonly bool _requiresKey = options.Value.RequiresApiKey;
-    private readonly IReadOnlyDictionary<string, string> _keys = options.Value.ParseApiKeys();
+    private readonly IReadOnlyList<(byte[] KeyHash, string Owner)> _keys = options.Value.HashApiKeys();
 
     /// <summary>The owner the filter resolved for this request.</summary>
     public static string Of(HttpContext context) => context.Items[ItemKey] as string ?? Anonymous;
@@ -52,7 +53,26 @@ public sealed class Owner(IOptions<GatewayOptions> options)
         {
             key = FromWebSocketProtocol(context, KeyProtocolPrefix) ?? "";
         }
-        return key.Length > 0 && _keys.TryGetValue(key, out var owner) ? owner : null;
+        return key.Length > 0 ? OwnerOfKey(key) : null;
+    }
+
+    /// <summary>
+    /// The owner of <paramref name="key"/>, or null. Compares the key's SHA-256 with every configured
+    /// key's in constant time and without stopping at a match, so timing tells nothing about the keys.
+    /// </summary>
+    private string? OwnerOfKey(string key)
+    {
+        Span<byte> hash = stackalloc byte[SHA256.HashSizeInBytes];
+        SHA256.HashData(Encoding.UTF8.GetBytes(key), hash);
+        string? found = null;
+        foreach (var (keyHash, owner) in _keys)
+        {
+            if (CryptographicOperations.FixedTimeEquals(hash, keyHash))
+            {
+                found = owner;
+            }
+        }
+        return found;
     }
 
     /// <summary>

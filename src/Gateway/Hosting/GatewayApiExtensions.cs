@@ -5,9 +5,11 @@ using System.Text.Json.Serialization;
 using System.Threading.RateLimiting;
 using Delineate.Gateway.Api;
 using Delineate.Gateway.Progress;
+using Microsoft.AspNetCore.HttpOverrides;
 using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.Extensions.FileProviders;
 using Microsoft.Extensions.Options;
+using Microsoft.Net.Http.Headers;
 using Scalar.AspNetCore;
 using Serilog;
 
@@ -37,6 +39,20 @@ public static class GatewayApiExtensions
                 // Never an exception's text to a client.
                 context.ProblemDetails.Detail = "An unexpected error occurred; quote the requestId when reporting it.";
             }
+        });
+        services.Configure<RouteOptions>(o => o.SetParameterPolicy<JobIdRouteConstraint>(JobIdRouteConstraint.Name));
+        // Client addresses (rate limits, logs) from X-Forwarded-For only when the peer is a listed proxy.
+        services.AddOptions<ForwardedHeadersOptions>().Configure<IOptions<GatewayOptions>>((o, gateway) =>
+        {
+            o.ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto;
+            // The defaults trust loopback; only TRUSTED_PROXIES is trusted.
+            o.KnownProxies.Clear();
+            o.KnownIPNetworks.Clear();
+            var (proxies, networks, _) = gateway.Value.ParseTrustedProxies();
+            proxies.ForEach(o.KnownProxies.Add);
+            networks.ForEach(o.KnownIPNetworks.Add);
+            // Walk back through every trusted hop, stopping at the first address that is not trusted.
+            o.ForwardLimit = null;
         });
         services.AddSingleton<Owner>();
         services.AddSingleton<Owner.Filter>();
@@ -68,13 +84,19 @@ public static class GatewayApiExtensions
                     .WithExposedHeaders(RequestIdHeader, "Location", "Retry-After", "RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset");
             }));
         // The API, not the Orleans Dashboard's internal routes.
-        services.AddOpenApi(o => o.ShouldInclude = d => !(d.RelativePath ?? "").StartsWith("dashboard", StringComparison.OrdinalIgnoreCase));
+        services.AddOpenApi(o =>
+        {
+            o.ShouldInclude = d => !(d.RelativePath ?? "").StartsWith("dashboard", StringComparison.OrdinalIgnoreCase);
+            o.AddDocumentTransformer<ApiKeySecurityTransformer>();
+        });
         return services;
     }
 
     public static WebApplication UseGatewayApi(this WebApplication app)
     {
         var limiter = app.Services.GetRequiredService<GatewayRateLimiter>();
+        var anyOrigin = app.Services.GetRequiredService<IOptions<GatewayOptions>>().Value.AllowsAnyOrigin;
+        app.UseForwardedHeaders();
         app.Use(async (context, next) =>
         {
             var requestId = SaneRequestId(context.Request.Headers[RequestIdHeader].ToString()) ?? Guid.NewGuid().ToString();
@@ -91,6 +113,11 @@ public static class GatewayApiExtensions
                 if (!context.Request.Path.StartsWithSegments("/docs"))
                 {
                     headers.ContentSecurityPolicy = "default-src 'self'; connect-src 'self' ws: wss:; img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
+                }
+                // As the old service: with CORS_ORIGINS=* every response says so, with or without Origin.
+                if (anyOrigin && !headers.ContainsKey(HeaderNames.AccessControlAllowOrigin))
+                {
+                    headers.AccessControlAllowOrigin = "*";
                 }
                 if (context.Response.StatusCode != StatusCodes.Status429TooManyRequests)
                 {

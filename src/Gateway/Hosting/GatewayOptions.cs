@@ -1,5 +1,9 @@
+using System.Net;
+using System.Security.Cryptography;
+using System.Text;
 using Microsoft.Extensions.Options;
 using Delineate.Grains.Options;
+using Delineate.Silo.Hosting;
 
 namespace Delineate.Gateway.Hosting;
 
@@ -8,6 +12,9 @@ public sealed class GatewayOptions
 {
     public const string NoAuth = "none";
     public const string ApiKeyAuth = "apikey";
+
+    /// <summary>Shorter keys can be guessed; 24 characters of a random key are ~140 bits.</summary>
+    public const int MinApiKeyLength = 24;
 
     [ConfigurationKeyName("REQUEST_TIMEOUT_MS")]
     public int RequestTimeoutMs { get; set; } = 30_000;
@@ -33,6 +40,21 @@ public sealed class GatewayOptions
     [ConfigurationKeyName("Auth:ApiKeys")]
     public string? ApiKeys { get; set; }
 
+    /// <summary><c>ALLOW_ANONYMOUS</c>: a clustered gateway in <c>none</c> mode starts only when this is true.</summary>
+    [ConfigurationKeyName("ALLOW_ANONYMOUS")]
+    public bool AllowAnonymous { get; set; }
+
+    /// <summary><c>SENTRY_TEST_ENABLED</c>: whether <c>?sentry_test=true</c> on the check call raises a test error.</summary>
+    [ConfigurationKeyName("SENTRY_TEST_ENABLED")]
+    public bool SentryTestEnabled { get; set; }
+
+    /// <summary>
+    /// <c>TRUSTED_PROXIES</c>: comma-separated addresses and CIDR networks whose <c>X-Forwarded-For</c>
+    /// and <c>X-Forwarded-Proto</c> are believed. Empty: none (not even loopback).
+    /// </summary>
+    [ConfigurationKeyName("TRUSTED_PROXIES")]
+    public string? TrustedProxies { get; set; }
+
     public TimeSpan RequestTimeout => TimeSpan.FromMilliseconds(RequestTimeoutMs);
     public TimeSpan RateLimitWindow => TimeSpan.FromMilliseconds(RateLimitWindowMs);
     public bool RequiresApiKey => string.Equals(AuthMode.Trim(), ApiKeyAuth, StringComparison.OrdinalIgnoreCase);
@@ -46,9 +68,47 @@ public sealed class GatewayOptions
 
     public string[] ParseCorsOrigins() =>
         CorsOrigins.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+
+    /// <summary>True when every origin is allowed (<c>CORS_ORIGINS=*</c>, the default).</summary>
+    public bool AllowsAnyOrigin => ParseCorsOrigins() is var origins && (origins.Length == 0 || origins.Contains("*"));
+
+    /// <summary>SHA-256 of each configured key with its owner: keys are compared over their hashes, in constant time.</summary>
+    public IReadOnlyList<(byte[] KeyHash, string Owner)> HashApiKeys() =>
+        ParseApiKeys().Select(pair => (SHA256.HashData(Encoding.UTF8.GetBytes(pair.Key)), pair.Value)).ToList();
+
+    /// <summary>The trusted proxies: single addresses and networks; the entries that parse as neither.</summary>
+    public (List<IPAddress> Proxies, List<System.Net.IPNetwork> Networks, List<string> Bad) ParseTrustedProxies()
+    {
+        var proxies = new List<IPAddress>();
+        var networks = new List<System.Net.IPNetwork>();
+        var bad = new List<string>();
+        foreach (var entry in (TrustedProxies ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            if (entry.Contains('/'))
+            {
+                if (System.Net.IPNetwork.TryParse(entry, out var network))
+                {
+                    networks.Add(network);
+                }
+                else
+                {
+                    bad.Add(entry);
+                }
+            }
+            else if (IPAddress.TryParse(entry, out var address))
+            {
+                proxies.Add(address);
+            }
+            else
+            {
+                bad.Add(entry);
+            }
+        }
+        return (proxies, networks, bad);
+    }
 }
 
-public sealed class GatewayOptionsValidator : IValidateOptions<GatewayOptions>
+public sealed class GatewayOptionsValidator(HostingSettings hosting) : IValidateOptions<GatewayOptions>
 {
     public ValidateOptionsResult Validate(string? name, GatewayOptions o)
     {
@@ -64,6 +124,18 @@ public sealed class GatewayOptionsValidator : IValidateOptions<GatewayOptions>
         if (o.RequiresApiKey && o.ParseApiKeys().Count == 0)
         {
             errors.Add("Auth:ApiKeys (Auth__ApiKeys) must list key=owner pairs when Auth:Mode is apikey.");
+        }
+        if (o.RequiresApiKey && o.ParseApiKeys().Keys.FirstOrDefault(k => k.Length < GatewayOptions.MinApiKeyLength) is { } shortKey)
+        {
+            errors.Add($"Auth:ApiKeys (Auth__ApiKeys) keys must be at least {GatewayOptions.MinApiKeyLength} characters (one has {shortKey.Length}).");
+        }
+        if (!o.RequiresApiKey && hosting.Mode == DelineateMode.Clustered && !o.AllowAnonymous)
+        {
+            errors.Add("ALLOW_ANONYMOUS must be true for a clustered gateway in Auth:Mode none (anyone can create jobs); or set Auth__Mode=apikey.");
+        }
+        if (o.ParseTrustedProxies().Bad is { Count: > 0 } badProxies)
+        {
+            errors.Add($"TRUSTED_PROXIES must be comma-separated IP addresses or CIDR networks (bad: '{string.Join("', '", badProxies)}').");
         }
         foreach (var origin in o.ParseCorsOrigins())
         {

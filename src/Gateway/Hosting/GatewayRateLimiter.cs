@@ -16,13 +16,17 @@ public sealed class GatewayRateLimiter : IDisposable
     private readonly GatewayOptions _options;
     private readonly Owner _owner;
     private readonly TimeProvider _time;
+    // Start of each partition's current window, for RateLimit-Reset. Entries whose window ended
+    // are dropped once per window, so one entry per address ever seen cannot pile up.
     private readonly ConcurrentDictionary<string, long> _windowStarts = new();
+    private long _nextPrune;
 
     public GatewayRateLimiter(IOptions<GatewayOptions> options, Owner owner, TimeProvider time)
     {
         _options = options.Value;
         _owner = owner;
         _time = time;
+        _nextPrune = time.GetTimestamp();
         Limiter = PartitionedRateLimiter.Create<HttpContext, string>(context =>
             IsExempt(context)
                 ? RateLimitPartition.GetNoLimiter("")
@@ -71,7 +75,32 @@ public sealed class GatewayRateLimiter : IDisposable
         {
             _windowStarts[key] = _time.GetTimestamp();
         }
+        PruneEndedWindows();
     }
+
+    /// <summary>How many partitions have a window start recorded (bounded by the addresses active in about two windows).</summary>
+    public int TrackedPartitions => _windowStarts.Count;
+
+    private void PruneEndedWindows()
+    {
+        var now = _time.GetTimestamp();
+        var due = Interlocked.Read(ref _nextPrune);
+        if (now < due || Interlocked.CompareExchange(ref _nextPrune, now + WindowInTimestampTicks(), due) != due)
+        {
+            return;
+        }
+        foreach (var (key, start) in _windowStarts)
+        {
+            // An ended window: the partition's next permit starts a new one and records it again.
+            if (_time.GetElapsedTime(start) > _options.RateLimitWindow)
+            {
+                _windowStarts.TryRemove(new KeyValuePair<string, long>(key, start));
+            }
+        }
+    }
+
+    private long WindowInTimestampTicks() =>
+        (long)(_options.RateLimitWindow.TotalSeconds * _time.TimestampFrequency);
 
     private int Remaining(HttpContext context) =>
         IsExempt(context)

@@ -31,12 +31,15 @@ public sealed class StorageOptionsValidator : IValidateOptions<StorageOptions>
             errors.Add("S3_BUCKET_NAME must be 3 to 63 lower-case letters, digits, dots or hyphens.");
         }
         errors.Range("S3_UPLOAD_PART_SIZE_MB", o.UploadPartSizeMb, 5, 512);
-        if (o.BlobSigningKey is { Length: > 0 and < 16 })
+        if (o.BlobSigningKey is { Length: > 0 } key && System.Text.Encoding.UTF8.GetByteCount(key) < MinSigningKeyBytes)
         {
-            errors.Add("BLOB_SIGNING_KEY must be at least 16 characters.");
+            errors.Add($"BLOB_SIGNING_KEY must be at least {MinSigningKeyBytes} bytes (was {System.Text.Encoding.UTF8.GetByteCount(key)}).");
         }
         return errors.ToResult();
     }
+
+    /// <summary>An HMAC-SHA256 key shorter than its 32-byte output weakens it.</summary>
+    public const int MinSigningKeyBytes = 32;
 
     private static bool IsBucketName(string name) =>
         name.Length is >= 3 and <= 63 && name.All(c => char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c) || c is '.' or '-');

@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace Delineate.Silo.Hosting;
@@ -19,6 +20,8 @@ public static class HealthExtensions
     /// <summary>Export storage always; Redis in clustered mode.</summary>
     public static IHealthChecksBuilder AddDelineateHealthChecks(this IServiceCollection services, HostingSettings settings)
     {
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton<HealthReportCache>();
         var checks = services.AddHealthChecks()
             .AddCheck<StorageHealthCheck>("storage", tags: [ReadyTag]);
         if (settings.Mode == DelineateMode.Clustered)
@@ -33,21 +36,21 @@ public static class HealthExtensions
     public static IEndpointRouteBuilder MapDelineateHealth(this IEndpointRouteBuilder endpoints)
     {
         var health = endpoints.MapGroup("/health").WithTags("health");
-        Map(health, "", _ => true, "Every check");
+        Map(health, "", _ => true, "Every check (answers are shared for up to a second)");
         Map(health, "/live", _ => false, "The process answers (no dependency is checked)");
-        Map(health, "/ready", c => c.Tags.Contains(ReadyTag), "The dependencies answer");
+        Map(health, "/ready", c => c.Tags.Contains(ReadyTag), "The dependencies answer (answers are shared for up to a second)");
         return endpoints;
     }
 
     private static void Map(RouteGroupBuilder group, string path, Func<HealthCheckRegistration, bool> predicate, string summary) =>
-        group.MapGet(path, (HealthCheckService checks, CancellationToken ct) => CheckAsync(checks, predicate, ct))
+        group.MapGet(path, (HealthReportCache reports) => CheckAsync(reports, path, predicate))
             .Produces<HealthResponse>(StatusCodes.Status200OK)
             .Produces<HealthResponse>(StatusCodes.Status503ServiceUnavailable)
             .WithSummary(summary);
 
-    private static async Task<IResult> CheckAsync(HealthCheckService checks, Func<HealthCheckRegistration, bool> predicate, CancellationToken cancellationToken)
+    private static async Task<IResult> CheckAsync(HealthReportCache reports, string name, Func<HealthCheckRegistration, bool> predicate)
     {
-        var report = await checks.CheckHealthAsync(predicate, cancellationToken);
+        var report = await reports.GetAsync(name, predicate);
         var healthy = report.Status != HealthStatus.Unhealthy;
         var body = new HealthResponse(
             healthy ? "healthy" : "unhealthy",

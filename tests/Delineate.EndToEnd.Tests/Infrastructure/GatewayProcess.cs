@@ -36,13 +36,23 @@ public sealed class GatewayProcess : IAsyncDisposable
         return new GatewayProcess(await ServiceProcess.StartAsync(name, RepositoryLayout.GatewayDll, ports[2], merged, directory));
     }
 
-    /// <summary>Clustered mode: an Orleans client of the silos found through Redis.</summary>
+    /// <summary>
+    /// Clustered mode: an Orleans client of the silos found through Redis. Anonymous use
+    /// (<c>ALLOW_ANONYMOUS=true</c>, which a clustered gateway in Auth:Mode none needs) unless
+    /// <paramref name="clusterEnvironment"/> says otherwise.
+    /// </summary>
     public static async Task<GatewayProcess> StartClusteredAsync(
         TestDirectory directory,
         IReadOnlyDictionary<string, string?> clusterEnvironment,
         string name = "gateway")
     {
-        var merged = new Dictionary<string, string?>(clusterEnvironment) { ["DELINEATE_MODE"] = "clustered" };
+        var merged = new Dictionary<string, string?> { ["ALLOW_ANONYMOUS"] = "true" };
+        foreach (var (key, value) in clusterEnvironment)
+        {
+            merged[key] = value;
+        }
+
+        merged["DELINEATE_MODE"] = "clustered";
         return new GatewayProcess(await ServiceProcess.StartAsync(name, RepositoryLayout.GatewayDll, FreePorts.Allocate(), merged, directory));
     }
 
