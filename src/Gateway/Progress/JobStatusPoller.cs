@@ -9,8 +9,13 @@ namespace Delineate.Gateway.Progress;
 /// signs no link), and fetches the full snapshot, with its links, only when the job has moved on.
 /// Entries older than a few intervals are dropped as the poller is used, so it holds only followed jobs.
 /// </summary>
-public sealed class JobStatusPoller(IClusterClient cluster, TimeProvider time)
+public sealed class JobStatusPoller(Func<Guid, Task<JobHeader?>> askHeader, Func<Guid, Task<JobSnapshot?>> askSnapshot, TimeProvider time)
 {
+    public JobStatusPoller(IClusterClient cluster, TimeProvider time)
+        : this(id => cluster.GetGrain<IDownloadJobGrain>(id).GetHeader(), id => cluster.GetGrain<IDownloadJobGrain>(id).GetStatus(), time)
+    {
+    }
+
     /// <summary>How long one answer serves every follower of the job.</summary>
     public static readonly TimeSpan Interval = TimeSpan.FromSeconds(2.5);
 
@@ -18,24 +23,34 @@ public sealed class JobStatusPoller(IClusterClient cluster, TimeProvider time)
     private readonly ConcurrentDictionary<Guid, Entry<JobSnapshot?>> _snapshots = new();
     private long _prunedAt = time.GetTimestamp();
 
+    /// <summary>The number of jobs whose answers are held (for tests: entries do not outlive their use).</summary>
+    public int Held => _headers.Count + _snapshots.Count;
+
     /// <summary>The job's header, asked of its grain at most once per interval for all its followers here.</summary>
-    public Task<JobHeader?> HeaderAsync(Guid jobId) =>
-        Shared(_headers, jobId, id => cluster.GetGrain<IDownloadJobGrain>(id).GetHeader());
+    public Task<JobHeader?> HeaderAsync(Guid jobId) => Shared(_headers, jobId, askHeader);
 
     /// <summary>The job's snapshot, shared the same way, for followers that must resend one.</summary>
-    public Task<JobSnapshot?> SnapshotAsync(Guid jobId) =>
-        Shared(_snapshots, jobId, id => cluster.GetGrain<IDownloadJobGrain>(id).GetStatus());
+    public Task<JobSnapshot?> SnapshotAsync(Guid jobId) => Shared(_snapshots, jobId, askSnapshot);
 
     private Task<T> Shared<T>(ConcurrentDictionary<Guid, Entry<T>> entries, Guid jobId, Func<Guid, Task<T>> ask)
     {
         PruneNowAndThen();
         var now = time.GetTimestamp();
-        var entry = entries.AddOrUpdate(
-            jobId,
-            static (id, state) => new Entry<T>(state.ask(id), state.now),
-            static (id, current, state) => current.IsFresh(state.time, state.now) ? current : new Entry<T>(state.ask(id), state.now),
-            (ask, now, time));
-        return entry.Answer;
+        if (entries.TryGetValue(jobId, out var current) && current.IsFresh(time, now))
+        {
+            return current.Answer;
+        }
+        // Rare (once per job per interval): a lock makes the one ask exact when followers race for it.
+        lock (entries)
+        {
+            if (entries.TryGetValue(jobId, out current) && current.IsFresh(time, now))
+            {
+                return current.Answer;
+            }
+            var entry = new Entry<T>(ask(jobId), now);
+            entries[jobId] = entry;
+            return entry.Answer;
+        }
     }
 
     private void PruneNowAndThen()
