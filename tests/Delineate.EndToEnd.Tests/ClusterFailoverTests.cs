@@ -317,6 +317,7 @@ public sealed partial class ClusterFailoverTests(ITestOutputHelper output) : IAs
         ["JOB_CONCURRENCY"] = JobConcurrency.ToString(),
         // The test polls 20 jobs every 50 ms: the default 100 requests a minute would answer 429.
         ["RATE_LIMIT_MAX_REQUESTS"] = "1000000",
+        ["MAX_JOBS_PER_ADDRESS_PER_MINUTE"] = "100000000",
     };
 
     private string Diagnostics() =>

@@ -458,6 +458,7 @@ public sealed class ObservedCluster : IAsyncLifetime
         ["JOB_CONCURRENCY"] = "2",
         ["JOB_RETRY_BASE_DELAY_MS"] = "50",
         ["RATE_LIMIT_MAX_REQUESTS"] = "100000",
+        ["MAX_JOBS_PER_ADDRESS_PER_MINUTE"] = "100000000",
         // Successful requests are logged at Debug (no Information line per accept); the log tests read them.
         ["Serilog__MinimumLevel__Override__Serilog.AspNetCore.RequestLoggingMiddleware"] = "Debug",
         ["OTEL_EXPORTER_OTLP_ENDPOINT"] = Otlp.Endpoint.ToString().TrimEnd('/'),

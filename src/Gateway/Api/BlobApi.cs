@@ -21,14 +21,23 @@ public static class BlobApi
 
     public static IResult Get(string key, string? name, string? expires, string? sig, BlobUrlSigner signer, IExportStore exports, IFileSource source)
     {
-        if (!signer.IsValid(key, name, expires, sig))
+        // Keys the service signs are plain "exports/…" and "downloads/…" names: anything that could climb
+        // out of its folder is refused as a bad link, even with a valid signature.
+        if (!IsPlainKey(key) || !signer.IsValid(key, name, expires, sig))
         {
-            return TypedResults.Problem("The link is invalid or has expired.", statusCode: StatusCodes.Status403Forbidden, title: "Forbidden");
+            return Forbidden();
         }
         Stream? content = null;
         if (key.StartsWith(StorageKeys.ExportPrefix, StringComparison.Ordinal) && exports is LocalExportStore local)
         {
-            content = local.OpenRead(key);
+            try
+            {
+                content = local.OpenRead(key);
+            }
+            catch (ArgumentException)
+            {
+                return Forbidden();
+            }
         }
         else if (source is SyntheticFileSource && TryParseSourceKey(key, out var fileId) && SyntheticCatalogue.Exists(fileId))
         {
@@ -38,6 +47,15 @@ public static class BlobApi
             ? TypedResults.Problem("No such object.", statusCode: StatusCodes.Status404NotFound, title: "Not found")
             : TypedResults.Stream(content, "application/zip", name);
     }
+
+    private static IResult Forbidden() =>
+        TypedResults.Problem("The link is invalid or has expired.", statusCode: StatusCodes.Status403Forbidden, title: "Forbidden");
+
+    private static bool IsPlainKey(string key) =>
+        key.Length is > 0 and <= 1024
+        && !key.Contains('\\') && !key.Contains('%') && !key.StartsWith('/')
+        && key.Split('/').All(segment => segment.Length > 0 && segment != "." && segment != "..")
+        && key.All(c => c > ' ' && c < 127);
 
     private static bool TryParseSourceKey(string key, out int fileId)
     {

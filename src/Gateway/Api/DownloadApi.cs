@@ -88,7 +88,7 @@ public static class DownloadApi
         return endpoints;
     }
 
-    public static async Task<IResult> InitiateAsync(HttpContext context, IClusterClient cluster, JobIntake intake, IOptions<GatewayOptions> options)
+    public static async Task<IResult> InitiateAsync(HttpContext context, IClusterClient cluster, JobIntake intake, JobCreationLimiter creations, IOptions<GatewayOptions> options)
     {
         var (fileIds, problem) = await ReadBodyAsync(context, InitiateRequestParser.Parse);
         if (fileIds is null)
@@ -100,16 +100,22 @@ public static class DownloadApi
         {
             return Problems.Field(IdempotencyHeader, "Must be 1 to 255 printable ASCII characters.", "Invalid header");
         }
+        if (creations.TryCreate(context) is { } overLimit)
+        {
+            return overLimit;
+        }
         var request = new InitiateJobRequest { FileIds = fileIds, Owner = Owner.Of(context), TraceParent = Activity.Current?.Id };
-        var cap = options.Value.MaxActiveJobsPerOwner;
+        var limits = options.Value.AdmissionLimits;
         // The 202 waits for one thing: the job's record durably stored (group-committed with other accepts).
         var outcome = idempotencyKey.Length > 0
-            ? await intake.AcceptAsync(JobIds.New(), request, cap, idempotencyKey, HashOf(fileIds))
-            : await intake.AcceptAsync(JobIds.New(), request, cap);
+            ? await intake.AcceptAsync(JobIds.New(), request, limits, idempotencyKey, HashOf(fileIds))
+            : await intake.AcceptAsync(JobIds.New(), request, limits);
         switch (outcome.Status)
         {
             case AcceptStatus.OverCap:
-                return Problems.TooManyActiveJobs(context, cap);
+                return Problems.TooManyActiveJobs(context, limits.MaxActivePerOwner);
+            case AcceptStatus.OverClusterCap:
+                return Problems.TooManyJobsInCluster(context);
             case AcceptStatus.BodyMismatch:
                 return Problems.Of(StatusCodes.Status422UnprocessableEntity, "Idempotency key reused",
                     $"The {IdempotencyHeader} was already used with a different body.");
@@ -138,7 +144,8 @@ public static class DownloadApi
         return snapshot is null || snapshot.Owner != Owner.Of(context) ? Problems.JobNotFound() : TypedResults.Ok(snapshot.ToJson(context.Request));
     }
 
-    public static async Task<IResult> SubscribeAsync(string jobId, string? after, HttpContext context, IClusterClient cluster, JobEventRelay relay, IOptions<JsonOptions> json)
+    public static async Task<IResult> SubscribeAsync(string jobId, string? after, HttpContext context, IClusterClient cluster, JobEventRelay relay,
+        StreamLimiter streams, IOptions<GatewayOptions> options, IOptions<JsonOptions> json)
     {
         var (header, problem) = await FindAsync(jobId, context, cluster);
         if (header is null)
@@ -153,15 +160,22 @@ public static class DownloadApi
         {
             return Problems.Of(StatusCodes.Status400BadRequest, "WebSocket required", "Connect with a WebSocket upgrade request, or use the events URL for Server-Sent Events.");
         }
+        var (lease, overLimit) = streams.TryOpen(context);
+        if (lease is null)
+        {
+            return overLimit!;
+        }
+        using var held = lease;
         // A browser that offered the page's subprotocol fails the handshake unless it is selected.
         var subProtocol = context.WebSockets.WebSocketRequestedProtocols.Contains(Owner.WebSocketProtocol) ? Owner.WebSocketProtocol : null;
         using var socket = await context.WebSockets.AcceptWebSocketAsync(subProtocol);
-        using var sink = new WebSocketSink(socket, json.Value.SerializerOptions, context.RequestAborted);
+        using var sink = new WebSocketSink(socket, context, json.Value.SerializerOptions, options.Value.StreamSendTimeout);
         await relay.RelayAsync(sink, header.JobId, afterSeq);
         return Results.Empty;
     }
 
-    public static async Task<IResult> EventsAsync(string jobId, string? after, HttpContext context, IClusterClient cluster, JobEventRelay relay, IOptions<JsonOptions> json)
+    public static async Task<IResult> EventsAsync(string jobId, string? after, HttpContext context, IClusterClient cluster, JobEventRelay relay,
+        StreamLimiter streams, IOptions<GatewayOptions> options, IOptions<JsonOptions> json)
     {
         var (header, problem) = await FindAsync(jobId, context, cluster);
         if (header is null)
@@ -173,7 +187,13 @@ public static class DownloadApi
         {
             return Problems.Field(lastEventId.Length > 0 ? "Last-Event-ID" : "after", $"Must be a sequence number from 0 to the job's last, {header.Seq}.");
         }
-        var sink = await ServerSentEventsSink.StartAsync(context.Response, json.Value.SerializerOptions);
+        var (lease, overLimit) = streams.TryOpen(context);
+        if (lease is null)
+        {
+            return overLimit!;
+        }
+        using var held = lease;
+        var sink = await ServerSentEventsSink.StartAsync(context.Response, json.Value.SerializerOptions, options.Value.StreamSendTimeout);
         await relay.RelayAsync(sink, header.JobId, afterSeq);
         return Results.Empty;
     }
@@ -275,7 +295,7 @@ public static class DownloadApi
         }
     }
 
-    public static async Task<IResult> StartAsync(HttpContext context, IClusterClient cluster, JobIntake intake, IOptions<GatewayOptions> options, TimeProvider time)
+    public static async Task<IResult> StartAsync(HttpContext context, IClusterClient cluster, JobIntake intake, JobCreationLimiter creations, IOptions<GatewayOptions> options, TimeProvider time)
     {
         var started = time.GetTimestamp();
         var (fileId, problem) = await ReadFileIdAsync(context);
@@ -283,8 +303,16 @@ public static class DownloadApi
         {
             return problem!;
         }
+        if (creations.TryCreate(context) is { } overLimit)
+        {
+            return overLimit;
+        }
         var request = new InitiateJobRequest { FileIds = [id], Owner = Owner.Of(context), TraceParent = Activity.Current?.Id };
-        var outcome = await intake.AcceptAsync(JobIds.New(), request, options.Value.MaxActiveJobsPerOwner);
+        var outcome = await intake.AcceptAsync(JobIds.New(), request, options.Value.AdmissionLimits);
+        if (outcome.Status == AcceptStatus.OverClusterCap)
+        {
+            return Problems.TooManyJobsInCluster(context);
+        }
         if (outcome.Status != AcceptStatus.Created)
         {
             return Problems.TooManyActiveJobs(context, options.Value.MaxActiveJobsPerOwner);

@@ -22,4 +22,17 @@ public static class Problems
         context.Response.Headers.RetryAfter = ActiveJobsRetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
         return Of(StatusCodes.Status429TooManyRequests, "Too many unfinished jobs", $"You already have {cap} unfinished jobs; wait for one to finish or cancel one.");
     }
+
+    public static ProblemHttpResult TooManyJobsInCluster(HttpContext context) =>
+        TooMany(context, "Service at capacity",
+            "The service has the most unfinished jobs it accepts (MAX_ACTIVE_JOBS); try again later.",
+            TimeSpan.FromSeconds(ActiveJobsRetryAfterSeconds));
+
+    /// <summary>A 429 with <c>Retry-After</c> in whole seconds (at least 1).</summary>
+    public static ProblemHttpResult TooMany(HttpContext context, string title, string detail, TimeSpan retryAfter)
+    {
+        var seconds = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds));
+        context.Response.Headers.RetryAfter = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return Of(StatusCodes.Status429TooManyRequests, title, detail);
+    }
 }

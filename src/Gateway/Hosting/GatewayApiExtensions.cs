@@ -58,6 +58,9 @@ public static class GatewayApiExtensions
         services.AddSingleton<Owner.Filter>();
         services.AddSingleton<JobEventRelay>();
         services.AddSingleton<JobEventHub>();
+        services.AddSingleton<JobStatusPoller>();
+        services.AddSingleton<StreamLimiter>();
+        services.AddSingleton<JobCreationLimiter>();
         services.AddSingleton<GatewayMetrics>();
         services.AddSingleton<GatewayRateLimiter>();
         services.AddRateLimiter(_ => { });

@@ -2,6 +2,7 @@ using System.Net;
 using System.Security.Cryptography;
 using System.Text;
 using Microsoft.Extensions.Options;
+using Delineate.Grains.Intake;
 using Delineate.Grains.Options;
 using Delineate.Silo.Hosting;
 
@@ -32,6 +33,26 @@ public sealed class GatewayOptions
     [ConfigurationKeyName("MAX_ACTIVE_JOBS_PER_OWNER")]
     public int MaxActiveJobsPerOwner { get; set; } = 100;
 
+    /// <summary>Unfinished jobs in the whole cluster, checked in the same store step as the per-owner cap.</summary>
+    [ConfigurationKeyName("MAX_ACTIVE_JOBS")]
+    public int MaxActiveJobs { get; set; } = 100_000;
+
+    /// <summary>Jobs one client address may create per minute in <c>Auth:Mode</c> none (where X-User-Id is free to change).</summary>
+    [ConfigurationKeyName("MAX_JOBS_PER_ADDRESS_PER_MINUTE")]
+    public int MaxJobsPerAddressPerMinute { get; set; } = 600;
+
+    /// <summary>Concurrent WebSocket and SSE progress streams per owner, on this gateway.</summary>
+    [ConfigurationKeyName("MAX_STREAMS_PER_OWNER")]
+    public int MaxStreamsPerOwner { get; set; } = 100;
+
+    /// <summary>Concurrent WebSocket and SSE progress streams per client address, on this gateway.</summary>
+    [ConfigurationKeyName("MAX_STREAMS_PER_ADDRESS")]
+    public int MaxStreamsPerAddress { get; set; } = 200;
+
+    /// <summary>How long one write to a progress stream may take before the client is dropped as stuck.</summary>
+    [ConfigurationKeyName("STREAM_SEND_TIMEOUT_MS")]
+    public int StreamSendTimeoutMs { get; set; } = 10_000;
+
     /// <summary><c>Auth:Mode</c>: <c>none</c> (owner from X-User-Id) or <c>apikey</c>.</summary>
     [ConfigurationKeyName("Auth:Mode")]
     public string AuthMode { get; set; } = NoAuth;
@@ -57,6 +78,8 @@ public sealed class GatewayOptions
 
     public TimeSpan RequestTimeout => TimeSpan.FromMilliseconds(RequestTimeoutMs);
     public TimeSpan RateLimitWindow => TimeSpan.FromMilliseconds(RateLimitWindowMs);
+    public TimeSpan StreamSendTimeout => TimeSpan.FromMilliseconds(StreamSendTimeoutMs);
+    public AdmissionLimits AdmissionLimits => new(MaxActiveJobsPerOwner, MaxActiveJobs);
     public bool RequiresApiKey => string.Equals(AuthMode.Trim(), ApiKeyAuth, StringComparison.OrdinalIgnoreCase);
 
     public IReadOnlyDictionary<string, string> ParseApiKeys() =>
@@ -117,6 +140,11 @@ public sealed class GatewayOptionsValidator(HostingSettings hosting) : IValidate
         errors.Range("RATE_LIMIT_WINDOW_MS", o.RateLimitWindowMs, 100, 86_400_000);
         errors.Range("RATE_LIMIT_MAX_REQUESTS", o.RateLimitMaxRequests, 1, 100_000_000);
         errors.Range("MAX_ACTIVE_JOBS_PER_OWNER", o.MaxActiveJobsPerOwner, 1, 1_000_000);
+        errors.Range("MAX_ACTIVE_JOBS", o.MaxActiveJobs, 1, 100_000_000);
+        errors.Range("MAX_JOBS_PER_ADDRESS_PER_MINUTE", o.MaxJobsPerAddressPerMinute, 1, 100_000_000);
+        errors.Range("MAX_STREAMS_PER_OWNER", o.MaxStreamsPerOwner, 1, 1_000_000);
+        errors.Range("MAX_STREAMS_PER_ADDRESS", o.MaxStreamsPerAddress, 1, 1_000_000);
+        errors.Range("STREAM_SEND_TIMEOUT_MS", o.StreamSendTimeoutMs, 100, 600_000);
         if (!o.RequiresApiKey && !string.Equals(o.AuthMode.Trim(), GatewayOptions.NoAuth, StringComparison.OrdinalIgnoreCase))
         {
             errors.Add($"Auth:Mode (Auth__Mode) must be '{GatewayOptions.NoAuth}' or '{GatewayOptions.ApiKeyAuth}' (was '{o.AuthMode}').");

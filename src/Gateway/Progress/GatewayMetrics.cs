@@ -9,15 +9,22 @@ public sealed class GatewayMetrics
 
     private readonly Counter<long> _relayed;
     private readonly UpDownCounter<long> _connections;
+    private readonly Counter<long> _stuck;
 
     public GatewayMetrics(IMeterFactory meters)
     {
         var meter = meters.Create(Name);
         _relayed = meter.CreateCounter<long>("delineate.progress.relayed", "{event}", "Progress events sent to clients, by transport");
+        _stuck = meter.CreateCounter<long>("delineate.progress.stuck", "{connection}", "Progress clients dropped for not reading within STREAM_SEND_TIMEOUT_MS, by transport");
+        // At 0 from the start, so the first stuck client shows as an increase.
+        _stuck.Add(0, new KeyValuePair<string, object?>("transport", "websocket"));
+        _stuck.Add(0, new KeyValuePair<string, object?>("transport", "sse"));
         _connections = meter.CreateUpDownCounter<long>("delineate.progress.connections", "{connection}", "Open progress connections, by transport");
     }
 
     public void Relayed(string transport) => _relayed.Add(1, new KeyValuePair<string, object?>("transport", transport));
+
+    public void Stuck(string transport) => _stuck.Add(1, new KeyValuePair<string, object?>("transport", transport));
 
     public IDisposable Connected(string transport)
     {

@@ -11,9 +11,12 @@ namespace Delineate.Gateway.Progress;
 /// slow client has not taken are coalesced (the oldest progress is dropped, never the terminal
 /// event), so it neither slows others nor grows memory. When the stream has been silent a while
 /// and the job has moved on (a silo died and the memory stream lost the subscription), it
-/// resubscribes and sends a fresh snapshot.
+/// resubscribes and sends a fresh snapshot. The silent-stream checks go through
+/// <see cref="JobStatusPoller"/>: one header per job per interval on this gateway, not one status per
+/// connection. A client that does not take a message within the send timeout is dropped (the sink
+/// throws <see cref="TimeoutException"/> after closing it).
 /// </summary>
-public sealed class JobEventRelay(IClusterClient cluster, JobEventHub hub, GatewayMetrics metrics, IHostApplicationLifetime lifetime, ILogger<JobEventRelay> logger)
+public sealed class JobEventRelay(IClusterClient cluster, JobEventHub hub, JobStatusPoller poller, GatewayMetrics metrics, IHostApplicationLifetime lifetime, ILogger<JobEventRelay> logger)
 {
     private const int BufferedEvents = 64;
     private static readonly TimeSpan SilenceBeforeResync = TimeSpan.FromSeconds(3);
@@ -46,10 +49,10 @@ public sealed class JobEventRelay(IClusterClient cluster, JobEventHub hub, Gatew
                 if (await Task.WhenAny(ready, Task.Delay(SilenceBeforeResync, gone)) != ready)
                 {
                     await sink.KeepAliveAsync(gone);
-                    JobSnapshot? current;
+                    JobHeader? current;
                     try
                     {
-                        current = await grain.GetStatus();
+                        current = await poller.HeaderAsync(jobId);
                     }
                     catch (Exception ex) when (ClusterUnavailableHandler.IsUnavailable(ex))
                     {
@@ -62,19 +65,26 @@ public sealed class JobEventRelay(IClusterClient cluster, JobEventHub hub, Gatew
                         await sink.CloseAsync("job expired");
                         return;
                     }
-                    if (current.Seq > last || current.Progress.Status.IsTerminal())
+                    if (current.Seq > last || current.Status.IsTerminal())
                     {
                         logger.LogInformation("Progress of job {JobId} went quiet at seq {Seq}; resubscribing", jobId, last);
+                        JobSnapshot? snapshot;
                         try
                         {
                             await hub.RenewAsync(jobId, SilenceBeforeResync);
+                            snapshot = await poller.SnapshotAsync(jobId);
                         }
                         catch (Exception ex) when (ClusterUnavailableHandler.IsUnavailable(ex))
                         {
                             continue;
                         }
-                        last = current.Seq;
-                        if (await SendSnapshotAsync(sink, current, gone))
+                        if (snapshot is null)
+                        {
+                            await sink.CloseAsync("job expired");
+                            return;
+                        }
+                        last = snapshot.Seq;
+                        if (await SendSnapshotAsync(sink, snapshot, gone))
                         {
                             await sink.CloseAsync("job finished");
                             return;
@@ -98,6 +108,13 @@ public sealed class JobEventRelay(IClusterClient cluster, JobEventHub hub, Gatew
                     }
                 }
             }
+        }
+        catch (TimeoutException)
+        {
+            // The client took nothing for the send timeout: the sink closed it and let its buffers go.
+            logger.LogInformation("Relay of job {JobId} dropped a {Transport} client that stopped reading", jobId, sink.Transport);
+            metrics.Stuck(sink.Transport);
+            return;
         }
         catch (Exception ex) when (gone.IsCancellationRequested || ex is System.Net.WebSockets.WebSocketException or IOException)
         {

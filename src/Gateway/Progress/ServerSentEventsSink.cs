@@ -5,8 +5,11 @@ using Delineate.Gateway.Api;
 
 namespace Delineate.Gateway.Progress;
 
-/// <summary>Progress as Server-Sent Events: <c>id:</c> is the seq; keep-alive is a <c>:</c> comment line.</summary>
-public sealed class ServerSentEventsSink(HttpResponse response, JsonSerializerOptions json) : IProgressSink
+/// <summary>
+/// Progress as Server-Sent Events: <c>id:</c> is the seq; keep-alive is a <c>:</c> comment line. A write
+/// the client does not take within the send timeout aborts the connection, which frees its buffers.
+/// </summary>
+public sealed class ServerSentEventsSink(HttpResponse response, JsonSerializerOptions json, TimeSpan sendTimeout) : IProgressSink
 {
     private static readonly byte[] KeepAlive = Encoding.ASCII.GetBytes(": keep-alive\n\n");
 
@@ -14,31 +17,42 @@ public sealed class ServerSentEventsSink(HttpResponse response, JsonSerializerOp
 
     public CancellationToken Gone => response.HttpContext.RequestAborted;
 
-    public static async Task<ServerSentEventsSink> StartAsync(HttpResponse response, JsonSerializerOptions json)
+    public static async Task<ServerSentEventsSink> StartAsync(HttpResponse response, JsonSerializerOptions json, TimeSpan sendTimeout)
     {
         response.ContentType = "text/event-stream";
         response.Headers.CacheControl = "no-cache";
         response.Headers["X-Accel-Buffering"] = "no";
         await response.StartAsync();
-        return new ServerSentEventsSink(response, json);
+        return new ServerSentEventsSink(response, json, sendTimeout);
     }
 
-    public async Task SendAsync(ProgressEventJson message, CancellationToken cancellationToken)
+    public Task SendAsync(ProgressEventJson message, CancellationToken cancellationToken)
     {
         var type = JsonNamingPolicy.CamelCase.ConvertName(message.Type.ToString());
         var text = string.Create(CultureInfo.InvariantCulture,
             $"id: {message.Seq}\nevent: {type}\ndata: {JsonSerializer.Serialize(message, json)}\n\n");
-        await response.Body.WriteAsync(Encoding.UTF8.GetBytes(text), cancellationToken);
-        await response.Body.FlushAsync(cancellationToken);
+        return WriteAsync(Encoding.UTF8.GetBytes(text), cancellationToken);
     }
 
-    public async Task KeepAliveAsync(CancellationToken cancellationToken)
-    {
-        await response.Body.WriteAsync(KeepAlive, cancellationToken);
-        await response.Body.FlushAsync(cancellationToken);
-    }
+    public Task KeepAliveAsync(CancellationToken cancellationToken) => WriteAsync(KeepAlive, cancellationToken);
 
     public Task CloseAsync(string reason) => response.CompleteAsync();
 
     public Task GoingAwayAsync() => response.CompleteAsync();
+
+    private async Task WriteAsync(byte[] bytes, CancellationToken cancellationToken)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(sendTimeout);
+        try
+        {
+            await response.Body.WriteAsync(bytes, timeout.Token);
+            await response.Body.FlushAsync(timeout.Token);
+        }
+        catch (OperationCanceledException) when (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            response.HttpContext.Abort();
+            throw new TimeoutException("The SSE client took nothing within the send timeout.");
+        }
+    }
 }

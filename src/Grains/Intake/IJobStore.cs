@@ -10,10 +10,11 @@ namespace Delineate.Grains.Intake;
 public interface IJobStore
 {
     /// <summary>
-    /// Stores a batch of new jobs at once (one round trip), each within its owner's cap and under its
-    /// idempotency key. Safe to repeat after an unknown outcome: a job already stored answers Created.
+    /// Stores a batch of new jobs at once (one round trip), each within its owner's cap, the cluster's cap
+    /// (<paramref name="maxActive"/> unfinished jobs in all) and under its idempotency key, which is
+    /// recorded only for a job stored. Safe to repeat after an unknown outcome: a job already stored answers Created.
     /// </summary>
-    Task<IReadOnlyList<AcceptOutcome>> AcceptAsync(IReadOnlyList<NewJob> jobs, int maxActivePerOwner);
+    Task<IReadOnlyList<AcceptOutcome>> AcceptAsync(IReadOnlyList<NewJob> jobs, int maxActivePerOwner, int maxActive = int.MaxValue);
 
     Task<StoredJob?> ReadAsync(Guid jobId);
 

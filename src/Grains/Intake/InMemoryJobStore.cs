@@ -4,7 +4,9 @@ namespace Delineate.Grains.Intake;
 
 /// <summary>
 /// The job store of embedded mode: the same rules as <see cref="RedisJobStore"/>, in process memory
-/// under one lock (every operation is a few dictionary steps). Lost when the process stops.
+/// under one lock (every operation is a few dictionary steps). Lost when the process stops. Nothing is
+/// kept for longer than Redis would keep it: idempotency records are forgotten after
+/// <see cref="RedisJobStore.IdempotencyRetention"/>, an owner's index and count when they empty.
 /// </summary>
 public sealed class InMemoryJobStore(TimeProvider time) : IJobStore
 {
@@ -13,14 +15,18 @@ public sealed class InMemoryJobStore(TimeProvider time) : IJobStore
     private readonly Dictionary<string, Dictionary<Guid, JobSummary>> _indexes = new(StringComparer.Ordinal);
     private readonly Dictionary<string, int> _active = new(StringComparer.Ordinal);
     private readonly Dictionary<string, (string BodyHash, Guid JobId, DateTimeOffset At)> _keys = new(StringComparer.Ordinal);
+    /// <summary>The idempotency records in the order they were written, which is the order they expire in.</summary>
+    private readonly Queue<(string Key, DateTimeOffset At)> _keysByAge = new();
+    private int _activeTotal;
     private readonly Shard[] _shards = Enumerable.Range(0, IntakeShards.Count).Select(_ => new Shard()).ToArray();
 
-    public Task<IReadOnlyList<AcceptOutcome>> AcceptAsync(IReadOnlyList<NewJob> jobs, int maxActivePerOwner)
+    public Task<IReadOnlyList<AcceptOutcome>> AcceptAsync(IReadOnlyList<NewJob> jobs, int maxActivePerOwner, int maxActive = int.MaxValue)
     {
         var outcomes = new AcceptOutcome[jobs.Count];
         var now = time.GetUtcNow();
         lock (_lock)
         {
+            ForgetKeysBefore(now - RedisJobStore.IdempotencyRetention);
             for (var i = 0; i < jobs.Count; i++)
             {
                 var job = jobs[i];
@@ -44,8 +50,14 @@ public sealed class InMemoryJobStore(TimeProvider time) : IJobStore
                     outcomes[i] = new AcceptOutcome(AcceptStatus.OverCap, Guid.Empty);
                     continue;
                 }
+                if (_activeTotal >= maxActive)
+                {
+                    outcomes[i] = new AcceptOutcome(AcceptStatus.OverClusterCap, Guid.Empty);
+                    continue;
+                }
                 _records[job.JobId] = new Record("0-intake", job.Record, job.Owner);
                 _active[job.Owner] = active + 1;
+                _activeTotal++;
                 _shards[IntakeShards.Of(job.Owner)].Pending[job.JobId] = new ShardJob(job.JobId, job.Owner, job.CreatedAt.ToUnixTimeMilliseconds(), false);
                 IndexOf(job.Owner)[job.JobId] = new JobSummary
                 {
@@ -58,6 +70,7 @@ public sealed class InMemoryJobStore(TimeProvider time) : IJobStore
                 if (key is not null)
                 {
                     _keys[key] = (job.BodyHash!, job.JobId, now);
+                    _keysByAge.Enqueue((key, now));
                 }
                 outcomes[i] = new AcceptOutcome(AcceptStatus.Created, job.JobId);
             }
@@ -171,8 +184,31 @@ public sealed class InMemoryJobStore(TimeProvider time) : IJobStore
         return index;
     }
 
+    /// <summary>Test hook: how many idempotency records, owner indexes and owner counts are held.</summary>
+    public (int Keys, int Indexes, int OwnerCounts, int ActiveTotal) Held()
+    {
+        lock (_lock)
+        {
+            return (_keys.Count, _indexes.Count, _active.Count, _activeTotal);
+        }
+    }
+
+    private void ForgetKeysBefore(DateTimeOffset cutoff)
+    {
+        while (_keysByAge.TryPeek(out var oldest) && oldest.At < cutoff)
+        {
+            _keysByAge.Dequeue();
+            // A key written again later has a newer entry of its own: only the record of this write goes.
+            if (_keys.TryGetValue(oldest.Key, out var seen) && seen.At == oldest.At)
+            {
+                _keys.Remove(oldest.Key);
+            }
+        }
+    }
+
     private void Decrement(string owner)
     {
+        _activeTotal = Math.Max(0, _activeTotal - 1);
         if (_active.TryGetValue(owner, out var count))
         {
             if (count <= 1)

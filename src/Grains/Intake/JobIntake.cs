@@ -65,7 +65,7 @@ public sealed class JobIntake : IAsyncDisposable
 
     /// <summary>Stores a new queued job (or finds the one its idempotency key stands for).</summary>
     /// <exception cref="StoreUnavailableException">The store did not answer within the retry budget.</exception>
-    public Task<AcceptOutcome> AcceptAsync(Guid jobId, InitiateJobRequest request, int maxActivePerOwner, string? idempotencyKey = null, string? bodyHash = null)
+    public Task<AcceptOutcome> AcceptAsync(Guid jobId, InitiateJobRequest request, AdmissionLimits limits, string? idempotencyKey = null, string? bodyHash = null)
     {
         var now = _time.GetUtcNow();
         var fileIds = request.FileIds.Distinct().ToList();
@@ -84,7 +84,7 @@ public sealed class JobIntake : IAsyncDisposable
         };
         var pending = new Pending(
             new NewJob(jobId, request.Owner, _codec.Encode(state), fileIds.Count, now, idempotencyKey, bodyHash),
-            maxActivePerOwner);
+            limits);
         if (!_queue.Writer.TryWrite(pending))
         {
             throw new StoreUnavailableException("The intake is stopping.");
@@ -111,15 +111,15 @@ public sealed class JobIntake : IAsyncDisposable
 
     private async Task WriteBatchAsync(List<Pending> batch)
     {
-        // One cap per script: callers normally share it; a batch with several is split by cap.
-        foreach (var group in batch.GroupBy(p => p.MaxActive))
+        // One pair of caps per script: callers normally share it; a batch with several is split by caps.
+        foreach (var group in batch.GroupBy(p => p.Limits))
         {
             var items = group.ToList();
             IReadOnlyList<AcceptOutcome> outcomes;
             try
             {
                 var jobs = items.Select(p => p.Job).ToList();
-                outcomes = await _retry.ExecuteAsync(async _ => await _store.AcceptAsync(jobs, group.Key), CancellationToken.None);
+                outcomes = await _retry.ExecuteAsync(async _ => await _store.AcceptAsync(jobs, group.Key.MaxActivePerOwner, group.Key.MaxActive), CancellationToken.None);
             }
             catch (Exception ex)
             {
@@ -223,7 +223,7 @@ public sealed class JobIntake : IAsyncDisposable
         public bool InFlight { get; set; }
     }
 
-    private sealed record Pending(NewJob Job, int MaxActive)
+    private sealed record Pending(NewJob Job, AdmissionLimits Limits)
     {
         public TaskCompletionSource<AcceptOutcome> Answer { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }

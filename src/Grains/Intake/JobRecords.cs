@@ -15,6 +15,14 @@ public enum AcceptStatus
     BodyMismatch,
     /// <summary>The owner already has the maximum of unfinished jobs.</summary>
     OverCap,
+    /// <summary>The cluster already has the maximum of unfinished jobs (<c>MAX_ACTIVE_JOBS</c>).</summary>
+    OverClusterCap,
+}
+
+/// <summary>The caps an accept is checked against: unfinished jobs per owner and in the whole cluster.</summary>
+public readonly record struct AdmissionLimits(int MaxActivePerOwner, int MaxActive)
+{
+    public static AdmissionLimits None => new(int.MaxValue, int.MaxValue);
 }
 
 public readonly record struct AcceptOutcome(AcceptStatus Status, Guid JobId);

@@ -14,22 +14,30 @@ public sealed class RedisJobStore(Func<Task<IConnectionMultiplexer>> connect, st
 {
     /// <summary>Idempotency keys are honoured 24 h; Redis forgets them an hour later.</summary>
     public static readonly TimeSpan IdempotencyLifetime = TimeSpan.FromHours(24);
+    /// <summary>How long a store keeps an idempotency record at all (every store forgets it then).</summary>
+    public static readonly TimeSpan IdempotencyRetention = IdempotencyLifetime + TimeSpan.FromHours(1);
     private const int KeysPerJob = 5;
     private const int ArgsPerJob = 7;
 
     private readonly SemaphoreSlim _connecting = new(1, 1);
     private IDatabase? _db;
 
-    // KEYS per job: record, pending, active counts, owner index, idempotency (or the record again).
-    // ARGV: n, cap, idempotency ttl; per job: id, member, createdMs, data, summary, owner, bodyHash.
-    // Answers per job: 'C' created, 'E<id>' existing, 'M' body mismatch, 'O' over the cap.
+    // KEYS per job: record, pending, active counts, owner index, idempotency (or the record again);
+    // then, once, the cluster's count of unfinished jobs.
+    // ARGV: n, cap, idempotency ttl, cluster cap; per job: id, member, createdMs, data, summary, owner, bodyHash.
+    // Answers per job: 'C' created, 'E<id>' existing, 'M' body mismatch, 'O' over the owner's cap,
+    // 'G' over the cluster's cap. Idempotency keys are written only for jobs stored.
     private const string AcceptScript = """
         local n = tonumber(ARGV[1])
         local cap = tonumber(ARGV[2])
+        local total = KEYS[n * 5 + 1]
+        local clusterCap = tonumber(ARGV[4])
+        local running = tonumber(redis.call('GET', total) or '0')
+        local added = 0
         local out = {}
         for i = 0, n - 1 do
           local k = i * 5
-          local a = 3 + i * 7
+          local a = 4 + i * 7
           local rec, pending, active, index, idem = KEYS[k + 1], KEYS[k + 2], KEYS[k + 3], KEYS[k + 4], KEYS[k + 5]
           local id, member, created, data, summary, owner, hash = ARGV[a + 1], ARGV[a + 2], ARGV[a + 3], ARGV[a + 4], ARGV[a + 5], ARGV[a + 6], ARGV[a + 7]
           local result = nil
@@ -51,7 +59,10 @@ public sealed class RedisJobStore(Func<Task<IConnectionMultiplexer>> connect, st
               result = 'C'
             elseif tonumber(redis.call('HGET', active, owner) or '0') >= cap then
               result = 'O'
+            elseif running + added >= clusterCap then
+              result = 'G'
             else
+              added = added + 1
               redis.call('HSET', rec, 'etag', '0-intake', 'data', data)
               redis.call('ZADD', pending, created, member)
               redis.call('HINCRBY', active, owner, 1)
@@ -64,11 +75,14 @@ public sealed class RedisJobStore(Func<Task<IConnectionMultiplexer>> connect, st
           end
           out[i + 1] = result
         end
+        if added > 0 then
+          redis.call('INCRBY', total, added)
+        end
         return out
         """;
 
-    // KEYS: record, index, pending, running, active, expiring. ARGV: expected, new, data, id, summary,
-    // finished ('1' or ''), member, owner, ttl seconds, expiresAtMs.
+    // KEYS: record, index, pending, running, active, expiring, cluster total. ARGV: expected, new, data, id,
+    // summary, finished ('1' or ''), member, owner, ttl seconds, expiresAtMs.
     private const string WriteScript = """
         local etag = redis.call('HGET', KEYS[1], 'etag')
         local expected = ARGV[1]
@@ -82,6 +96,9 @@ public sealed class RedisJobStore(Func<Task<IConnectionMultiplexer>> connect, st
             if redis.call('HINCRBY', KEYS[5], ARGV[8], -1) <= 0 then
               redis.call('HDEL', KEYS[5], ARGV[8])
             end
+            if redis.call('DECR', KEYS[7]) <= 0 then
+              redis.call('DEL', KEYS[7])
+            end
           end
           redis.call('SREM', KEYS[4], ARGV[7])
           redis.call('ZADD', KEYS[6], ARGV[10], ARGV[7])
@@ -90,7 +107,8 @@ public sealed class RedisJobStore(Func<Task<IConnectionMultiplexer>> connect, st
         return 0
         """;
 
-    // KEYS: record, index, expiring, pending, running, active. ARGV: id, member, owner.
+    // KEYS: record, index, expiring, pending, running, active, cluster total. ARGV: id, member, owner.
+    // An owner's index hash goes with its last entry (Redis deletes an emptied hash), its count at 0.
     private const string DeleteScript = """
         redis.call('DEL', KEYS[1])
         redis.call('HDEL', KEYS[2], ARGV[1])
@@ -99,6 +117,9 @@ public sealed class RedisJobStore(Func<Task<IConnectionMultiplexer>> connect, st
           if redis.call('HINCRBY', KEYS[6], ARGV[3], -1) <= 0 then
             redis.call('HDEL', KEYS[6], ARGV[3])
           end
+          if redis.call('DECR', KEYS[7]) <= 0 then
+            redis.call('DEL', KEYS[7])
+          end
         end
         redis.call('SREM', KEYS[5], ARGV[2])
         return 0
@@ -106,6 +127,9 @@ public sealed class RedisJobStore(Func<Task<IConnectionMultiplexer>> connect, st
 
     /// <summary>Orleans' Redis grain storage key of the job grain's state: <c>{ServiceId}/state/{grainId}/{stateName}</c>.</summary>
     public string RecordKey(Guid jobId) => $"{serviceId}/state/downloadjob/{jobId:N}/{Jobs.DownloadJobGrain.StateName}";
+
+    /// <summary>The cluster's count of unfinished jobs (for <c>MAX_ACTIVE_JOBS</c>); absent at 0.</summary>
+    public string ActiveTotalKey => $"{serviceId}/intake/active";
 
     private string Tag(int shard) => $"{{{serviceId}:intake:{shard.ToString(CultureInfo.InvariantCulture)}}}";
     private string Pending(int shard) => Tag(shard) + ":pending";
@@ -116,13 +140,15 @@ public sealed class RedisJobStore(Func<Task<IConnectionMultiplexer>> connect, st
     private string Idempotency(string owner, string key) =>
         $"{Tag(IntakeShards.Of(owner))}:idem:{owner.Length.ToString(CultureInfo.InvariantCulture)}:{owner}/{key}";
 
-    public async Task<IReadOnlyList<AcceptOutcome>> AcceptAsync(IReadOnlyList<NewJob> jobs, int maxActivePerOwner)
+    public async Task<IReadOnlyList<AcceptOutcome>> AcceptAsync(IReadOnlyList<NewJob> jobs, int maxActivePerOwner, int maxActive = int.MaxValue)
     {
-        var keys = new RedisKey[jobs.Count * KeysPerJob];
-        var args = new RedisValue[3 + jobs.Count * ArgsPerJob];
+        var keys = new RedisKey[jobs.Count * KeysPerJob + 1];
+        var args = new RedisValue[4 + jobs.Count * ArgsPerJob];
         args[0] = jobs.Count;
         args[1] = maxActivePerOwner;
-        args[2] = (long)(IdempotencyLifetime + TimeSpan.FromHours(1)).TotalSeconds;
+        args[2] = (long)IdempotencyRetention.TotalSeconds;
+        args[3] = maxActive;
+        keys[^1] = ActiveTotalKey;
         for (var i = 0; i < jobs.Count; i++)
         {
             var job = jobs[i];
@@ -135,7 +161,7 @@ public sealed class RedisJobStore(Func<Task<IConnectionMultiplexer>> connect, st
             keys[k + 3] = Index(job.Owner);
             // Without a key the slot repeats the record key; the script reads it only when a body hash is given.
             keys[k + 4] = job.IdempotencyKey is { } key ? Idempotency(job.Owner, key) : keys[k];
-            var a = 3 + i * ArgsPerJob;
+            var a = 4 + i * ArgsPerJob;
             var created = job.CreatedAt.ToUnixTimeMilliseconds();
             args[a] = id;
             args[a + 1] = JobStateCodec.Member(job.JobId, job.Owner);
@@ -163,6 +189,7 @@ public sealed class RedisJobStore(Func<Task<IConnectionMultiplexer>> connect, st
                 'C' => new AcceptOutcome(AcceptStatus.Created, jobs[i].JobId),
                 'E' => new AcceptOutcome(AcceptStatus.Existing, Guid.ParseExact(answer.AsSpan(1), "N")),
                 'M' => new AcceptOutcome(AcceptStatus.BodyMismatch, Guid.Empty),
+                'G' => new AcceptOutcome(AcceptStatus.OverClusterCap, Guid.Empty),
                 _ => new AcceptOutcome(AcceptStatus.OverCap, Guid.Empty),
             };
         }
@@ -188,7 +215,7 @@ public sealed class RedisJobStore(Func<Task<IConnectionMultiplexer>> connect, st
         var ttl = expires is { } at ? Math.Max(1, (long)Math.Ceiling((at - DateTimeOffset.UtcNow).TotalSeconds)) : 0;
         var db = await DatabaseAsync();
         var result = await db.ScriptEvaluateAsync(WriteScript,
-            [RecordKey(jobId), Index(write.Owner), Pending(shard), Running(shard), Active(shard), Expiring(shard)],
+            [RecordKey(jobId), Index(write.Owner), Pending(shard), Running(shard), Active(shard), Expiring(shard), ActiveTotalKey],
             [write.ExpectedETag, write.NewETag, write.Data, jobId.ToString("N"), JobStateCodec.EncodeSummary(write.Summary),
              expires is null ? "" : "1", member, write.Owner, ttl, expires?.ToUnixTimeMilliseconds() ?? 0]);
         return (int)result == 0;
@@ -199,7 +226,7 @@ public sealed class RedisJobStore(Func<Task<IConnectionMultiplexer>> connect, st
         var shard = IntakeShards.Of(owner);
         var db = await DatabaseAsync();
         await db.ScriptEvaluateAsync(DeleteScript,
-            [RecordKey(jobId), Index(owner), Expiring(shard), Pending(shard), Running(shard), Active(shard)],
+            [RecordKey(jobId), Index(owner), Expiring(shard), Pending(shard), Running(shard), Active(shard), ActiveTotalKey],
             [jobId.ToString("N"), JobStateCodec.Member(jobId, owner), owner]);
     }
 

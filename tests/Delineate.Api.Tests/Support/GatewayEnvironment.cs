@@ -13,6 +13,11 @@ public static class GatewayEnvironment
         {
             ["RATE_LIMIT_MAX_REQUESTS"] = UnreachableRateLimit,
             ["RATE_LIMIT_WINDOW_MS"] = "60000",
+            // Every test client shares 127.0.0.1: the per-address and per-owner abuse limits are raised
+            // like the rate limit; the tests of those limits set their own.
+            ["MAX_JOBS_PER_ADDRESS_PER_MINUTE"] = UnreachableRateLimit,
+            ["MAX_STREAMS_PER_ADDRESS"] = UnreachableRateLimit,
+            ["MAX_STREAMS_PER_OWNER"] = UnreachableRateLimit,
             ["Auth__Mode"] = "none",
             ["Auth__ApiKeys"] = null,
             ["CORS_ORIGINS"] = null,

@@ -122,6 +122,10 @@ public sealed class DrillCluster : IAsyncDisposable
             ["JOB_TTL_SECONDS"] = o.TtlSeconds.ToString(),
             ["RATE_LIMIT_MAX_REQUESTS"] = "1000000",
             ["MAX_ACTIVE_JOBS_PER_OWNER"] = "1000000",
+            ["MAX_ACTIVE_JOBS"] = "100000000",
+            ["MAX_JOBS_PER_ADDRESS_PER_MINUTE"] = "100000000",
+            ["MAX_STREAMS_PER_ADDRESS"] = "1000000",
+            ["MAX_STREAMS_PER_OWNER"] = "1000000",
         };
         foreach (var (key, value) in o.Extra)
         {

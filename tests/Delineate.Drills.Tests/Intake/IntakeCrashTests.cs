@@ -56,6 +56,7 @@ public sealed class IntakeCrashTests(ITestOutputHelper output)
             // Raised (DrillCluster raises them too; stated here because this test depends on it).
             ["RATE_LIMIT_MAX_REQUESTS"] = "1000000",
             ["MAX_ACTIVE_JOBS_PER_OWNER"] = "1000000",
+            ["MAX_JOBS_PER_ADDRESS_PER_MINUTE"] = "100000000",
         },
     };
 

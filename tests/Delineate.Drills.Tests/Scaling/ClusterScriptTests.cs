@@ -156,6 +156,7 @@ public sealed class ClusterScriptTests(ITestOutputHelper output) : IAsyncLifetim
         start.Environment["DOWNLOAD_DELAY_MAX_MS"] = "4000";
         start.Environment["JOB_TIMEOUT_MS"] = ((int)JobTimeout.TotalMilliseconds).ToString(CultureInfo.InvariantCulture);
         start.Environment["RATE_LIMIT_MAX_REQUESTS"] = "1000000";
+        start.Environment["MAX_JOBS_PER_ADDRESS_PER_MINUTE"] = "100000000";
         foreach (var inherited in new[] { "ASPNETCORE_URLS", "ASPNETCORE_HTTP_PORTS", "DOTNET_URLS", "PORT" })
         {
             start.Environment.Remove(inherited);

@@ -82,7 +82,7 @@ public abstract class JobClusterFixture : IAsyncLifetime
     public async Task<JobSnapshot> InitiateAsync(IDownloadJobGrain job, InitiateJobRequest request)
     {
         var jobId = job.GetPrimaryKey();
-        var outcome = await SiloService<JobIntake>().AcceptAsync(jobId, request, int.MaxValue);
+        var outcome = await SiloService<JobIntake>().AcceptAsync(jobId, request, AdmissionLimits.None);
         Assert.Equal(AcceptStatus.Created, outcome.Status);
         var stored = await SiloService<IJobStore>().ReadAsync(jobId) ?? throw new InvalidOperationException("The job was stored but does not read back.");
         return JobReadModel.Snapshot(jobId, SiloService<JobStateCodec>().Decode(stored.Data), DateTimeOffset.UtcNow, links: null);

@@ -19,7 +19,7 @@ namespace Delineate.Grains.Tests.Storage;
 /// </summary>
 public abstract class JobStoreContractTests
 {
-    private const int Cap = 100;
+    protected const int Cap = 100;
 
     /// <summary>Creation times in whole milliseconds (Redis keeps milliseconds), ten minutes ago.</summary>
     protected static readonly DateTimeOffset T0 = DateTimeOffset.FromUnixTimeMilliseconds(DateTimeOffset.UtcNow.AddMinutes(-10).ToUnixTimeMilliseconds());
@@ -137,6 +137,51 @@ public abstract class JobStoreContractTests
         // The terminal write retried (same new tag) frees nothing more.
         Assert.True(await Store.WriteAsync(a.JobId, Write(a, "1-aaaa", "2-aaaa", JobStatus.Completed, expiresAt: DateTimeOffset.UtcNow.AddHours(1))));
         Assert.Equal(AcceptStatus.OverCap, Assert.Single(await Store.AcceptAsync([d], 2)).Status);
+    }
+
+    // ---- The cluster's cap (MAX_ACTIVE_JOBS) ----
+
+    [Fact]
+    public async Task Over_the_cluster_cap_a_job_of_any_owner_is_refused_not_stored_and_claims_no_idempotency_key()
+    {
+        var first = NewJob(Owner(), T0);
+        var second = NewJob(Owner(), T0.AddMilliseconds(1));
+        var refused = NewJob(Owner(), T0.AddMilliseconds(2), key: "key-g", hash: "body");
+
+        var outcomes = await Store.AcceptAsync([first, second, refused], Cap, maxActive: 2);
+
+        Assert.Equal([AcceptStatus.Created, AcceptStatus.Created, AcceptStatus.OverClusterCap], outcomes.Select(o => o.Status));
+        Assert.Equal(Guid.Empty, outcomes[2].JobId);
+        Assert.Null(await Store.ReadAsync(refused.JobId));
+        Assert.Equal(0, (await Store.ListAsync(refused.Owner, null, 10, null)).Total);
+        // The key was not claimed: the same key later stands for the job that is stored then.
+        var later = NewJob(refused.Owner, T0.AddMilliseconds(3), key: "key-g", hash: "body");
+        Assert.Equal([new AcceptOutcome(AcceptStatus.Created, later.JobId)], await Store.AcceptAsync([later], Cap, maxActive: 3));
+    }
+
+    [Fact]
+    public async Task A_terminal_write_or_a_delete_frees_one_cluster_slot_and_a_retried_accept_claims_none()
+    {
+        var a = NewJob(Owner(), T0);
+        var b = NewJob(Owner(), T0.AddMilliseconds(1));
+        Assert.All(await Store.AcceptAsync([a, b], Cap, maxActive: 2), o => Assert.Equal(AcceptStatus.Created, o.Status));
+        // The same batch again (its answer lost) is answered Created and counts nothing twice.
+        Assert.All(await Store.AcceptAsync([a, b], Cap, maxActive: 2), o => Assert.Equal(AcceptStatus.Created, o.Status));
+        Assert.Equal(AcceptStatus.OverClusterCap, Assert.Single(await Store.AcceptAsync([NewJob(Owner(), T0.AddMilliseconds(2))], Cap, maxActive: 2)).Status);
+
+        Assert.True(await Store.WriteAsync(a.JobId, Write(a, "0-intake", "1-aaaa", JobStatus.Processing)));
+        Assert.Equal(AcceptStatus.OverClusterCap, Assert.Single(await Store.AcceptAsync([NewJob(Owner(), T0.AddMilliseconds(3))], Cap, maxActive: 2)).Status);
+        Assert.True(await Store.WriteAsync(a.JobId, Write(a, "1-aaaa", "2-aaaa", JobStatus.Completed, expiresAt: DateTimeOffset.UtcNow.AddHours(1))));
+        var c = NewJob(Owner(), T0.AddMilliseconds(4));
+        Assert.Equal([AcceptStatus.Created, AcceptStatus.OverClusterCap],
+            (await Store.AcceptAsync([c, NewJob(Owner(), T0.AddMilliseconds(5))], Cap, maxActive: 2)).Select(o => o.Status));
+
+        await Store.DeleteAsync(b.JobId, b.Owner);
+        var d = NewJob(Owner(), T0.AddMilliseconds(6));
+        Assert.Equal([new AcceptOutcome(AcceptStatus.Created, d.JobId)], await Store.AcceptAsync([d], Cap, maxActive: 2));
+        // Deleting the finished job (it expired) frees nothing more: it no longer counted.
+        await Store.DeleteAsync(a.JobId, a.Owner);
+        Assert.Equal(AcceptStatus.OverClusterCap, Assert.Single(await Store.AcceptAsync([NewJob(Owner(), T0.AddMilliseconds(7))], Cap, maxActive: 2)).Status);
     }
 
     // ---- Idempotency keys ----
@@ -466,12 +511,51 @@ public sealed class InMemoryJobStoreContractTests : JobStoreContractTests
 {
     private readonly FakeTimeProvider _time = new(DateTimeOffset.UtcNow);
 
+    private readonly InMemoryJobStore _store;
+
     public InMemoryJobStoreContractTests()
     {
-        Store = new InMemoryJobStore(_time);
+        _store = new InMemoryJobStore(_time);
     }
 
-    protected override IJobStore Store { get; }
+    protected override IJobStore Store => _store;
+
+    [Fact]
+    public async Task An_idempotency_record_is_forgotten_once_its_retention_has_passed()
+    {
+        var owner = Owner();
+        var first = NewJob(owner, T0, key: "key-r", hash: "body");
+        await Store.AcceptAsync([first], Cap);
+        _time.Advance(RedisJobStore.IdempotencyRetention - TimeSpan.FromMinutes(1));
+        Assert.Equal(1, _store.Held().Keys);
+
+        _time.Advance(TimeSpan.FromMinutes(2));
+        var later = NewJob(owner, T0.AddMilliseconds(1), key: "key-r", hash: "other body");
+
+        Assert.Equal([new AcceptOutcome(AcceptStatus.Created, later.JobId)], await Store.AcceptAsync([later], Cap));
+        // Only the new job's record is held: the old one was dropped, not just ignored.
+        Assert.Equal(1, _store.Held().Keys);
+    }
+
+    [Fact]
+    public async Task An_owner_whose_jobs_all_expired_leaves_no_index_nor_count_behind()
+    {
+        var owner = Owner();
+        var jobs = new[] { NewJob(owner, T0), NewJob(owner, T0.AddMilliseconds(1)) };
+        await Store.AcceptAsync(jobs, Cap);
+        foreach (var job in jobs)
+        {
+            Assert.True(await Store.WriteAsync(job.JobId, Write(job, "0-intake", "1-aaaa", JobStatus.Completed, expiresAt: DateTimeOffset.UtcNow)));
+        }
+        Assert.Equal((0, 1, 0, 0), _store.Held());
+
+        foreach (var job in jobs)
+        {
+            await Store.DeleteAsync(job.JobId, owner);
+        }
+
+        Assert.Equal((0, 0, 0, 0), _store.Held());
+    }
 }
 
 /// <summary>
@@ -517,6 +601,51 @@ public sealed class RedisJobStoreContractTests : JobStoreContractTests, IClassFi
         var grainId = GrainId.Create("downloadjob", jobId.ToString("N"));
 
         Assert.Equal($"{_serviceId}/state/{grainId}/{DownloadJobGrain.StateName}", _store.RecordKey(jobId));
+    }
+
+    [Fact]
+    public async Task An_owner_whose_jobs_all_expired_leaves_no_index_count_nor_cluster_total_behind()
+    {
+        var owner = Owner();
+        var shard = IntakeShards.Of(owner);
+        var tag = $"{{{_serviceId}:intake:{shard}}}";
+        var jobs = new[] { NewJob(owner, T0), NewJob(owner, T0.AddMilliseconds(1)) };
+        await Store.AcceptAsync(jobs, Cap);
+        Assert.Equal(2, (long)await Db.StringGetAsync(_store.ActiveTotalKey));
+        Assert.Equal(2, (long)await Db.HashGetAsync(tag + ":active", owner));
+
+        foreach (var job in jobs)
+        {
+            Assert.True(await Store.WriteAsync(job.JobId, Write(job, "0-intake", "1-aaaa", JobStatus.Completed, expiresAt: DateTimeOffset.UtcNow.AddSeconds(30))));
+        }
+        Assert.False(await Db.KeyExistsAsync(_store.ActiveTotalKey));
+        Assert.False(await Db.HashExistsAsync(tag + ":active", owner));
+        Assert.True(await Db.KeyExistsAsync(tag + ":owner:" + owner));
+
+        foreach (var job in jobs)
+        {
+            await Store.DeleteAsync(job.JobId, owner);
+        }
+
+        Assert.False(await Db.KeyExistsAsync(tag + ":owner:" + owner));
+        Assert.False(await Db.KeyExistsAsync(tag + ":expiring"));
+        Assert.False(await Db.KeyExistsAsync(tag + ":pending"));
+    }
+
+    [Fact]
+    public async Task An_idempotency_record_expires_after_its_retention_and_none_is_written_for_a_refused_job()
+    {
+        var owner = Owner();
+        var tag = $"{{{_serviceId}:intake:{IntakeShards.Of(owner)}}}";
+        var stored = NewJob(owner, T0, key: "key-t", hash: "body");
+        var refused = NewJob(owner, T0.AddMilliseconds(1), key: "key-u", hash: "body");
+
+        Assert.Equal([AcceptStatus.Created, AcceptStatus.OverCap], (await Store.AcceptAsync([stored, refused], maxActivePerOwner: 1)).Select(o => o.Status));
+
+        var ttl = await Db.KeyTimeToLiveAsync($"{tag}:idem:{owner.Length}:{owner}/key-t");
+        Assert.NotNull(ttl);
+        Assert.InRange(ttl.Value, RedisJobStore.IdempotencyRetention - TimeSpan.FromMinutes(1), RedisJobStore.IdempotencyRetention);
+        Assert.False(await Db.KeyExistsAsync($"{tag}:idem:{owner.Length}:{owner}/key-u"));
     }
 
     [Fact]
