@@ -5,6 +5,9 @@ namespace Delineate.Api.Tests;
 /// <summary>The abuse limits' settings are validated at start; a bad one is refused with a message naming it.</summary>
 public sealed class LimitSettingsTests
 {
+    private static readonly Delineate.Silo.Hosting.HostingSettings Embedded = Delineate.Silo.Hosting.HostingSettings.Load(
+        new Microsoft.Extensions.Configuration.ConfigurationBuilder().Build(), Delineate.Silo.Hosting.DelineateMode.Embedded);
+
     [Theory]
     [InlineData("MAX_ACTIVE_JOBS", 0)]
     [InlineData("MAX_JOBS_PER_ADDRESS_PER_MINUTE", 0)]
@@ -23,7 +26,7 @@ public sealed class LimitSettingsTests
             default: options.StreamSendTimeoutMs = value; break;
         }
 
-        var result = new GatewayOptionsValidator().Validate(null, options);
+        var result = new GatewayOptionsValidator(Embedded).Validate(null, options);
 
         Assert.True(result.Failed);
         var failure = Assert.Single(result.Failures!);
@@ -35,7 +38,7 @@ public sealed class LimitSettingsTests
     {
         var options = new GatewayOptions();
 
-        Assert.True(new GatewayOptionsValidator().Validate(null, options).Succeeded);
+        Assert.True(new GatewayOptionsValidator(Embedded).Validate(null, options).Succeeded);
         Assert.Equal((100_000, 600, 100, 200, 10_000),
             (options.MaxActiveJobs, options.MaxJobsPerAddressPerMinute, options.MaxStreamsPerOwner, options.MaxStreamsPerAddress, options.StreamSendTimeoutMs));
     }
