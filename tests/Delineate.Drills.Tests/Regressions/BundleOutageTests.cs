@@ -19,7 +19,7 @@ public sealed class BundleOutageTests(RegressionCluster fixture, ITestOutputHelp
     {
         await fixture.ResetAsync(output);
         // 30 refusals: more than JOB_MAX_ATTEMPTS (4) × the SDK's 3 tries per attempt.
-        var rule = fixture.S3Proxy.Fail("CreateMultipartUpload answers 503 (outage)", FaultyS3Proxy.IsCreateMultipartUpload, times: 30);
+        var rule = fixture.S3Proxy.Fail("the export's upload answers 503 (outage)", FaultyS3Proxy.IsExportWrite, times: 30);
         var job = await fixture.InitiateAsync(RegressionCluster.Files(4, offset: 20));
         JsonElement status;
         try
@@ -32,7 +32,7 @@ public sealed class BundleOutageTests(RegressionCluster fixture, ITestOutputHelp
             rule.Cancel();
         }
 
-        output.WriteLine($"{rule.Used} CreateMultipartUpload requests refused; final status: {status.GetRawText()}");
+        output.WriteLine($"{rule.Used} export uploads refused; final status: {status.GetRawText()}");
         if (status.String("status") == JobStatuses.Completed)
         {
             await fixture.AssertCompletedCleanAsync(job, status);

@@ -17,7 +17,7 @@ public sealed class BundleRetryTests(RegressionCluster fixture, ITestOutputHelpe
     {
         await fixture.ResetAsync(output);
         // Three 503s: more than the S3 SDK's own retries (MaxErrorRetry 2), fewer than the bundle's attempts (JOB_MAX_ATTEMPTS 4).
-        var rule = fixture.S3Proxy.Fail("CreateMultipartUpload answers 503", FaultyS3Proxy.IsCreateMultipartUpload, times: 3);
+        var rule = fixture.S3Proxy.Fail("the export's upload answers 503", FaultyS3Proxy.IsExportWrite, times: 3);
         var job = await fixture.InitiateAsync(RegressionCluster.Files(4, offset: 10));
 
         var status = await fixture.WaitForTerminalAsync(job, TimeSpan.FromSeconds(60));

@@ -83,6 +83,14 @@ public sealed class FaultyS3Proxy : IAsyncDisposable
     public FaultRule Fail(string pathPart) =>
         Fail($"path contains {pathPart}", request => (request.Path.Value ?? "").Contains(pathPart, StringComparison.Ordinal), int.MaxValue);
 
+    /// <summary>
+    /// The request that starts storing an export (<c>exports/…</c>): its PutObject (<c>PUT</c>, an archive
+    /// that fits in one part) or its CreateMultipartUpload (<c>POST …?uploads</c>), and any part upload.
+    /// </summary>
+    public static bool IsExportWrite(HttpRequest request) =>
+        (request.Path.Value ?? "").Contains("/exports/", StringComparison.Ordinal)
+        && (HttpMethods.IsPut(request.Method) || IsCreateMultipartUpload(request));
+
     /// <summary>CreateMultipartUpload: <c>POST /{bucket}/{key}?uploads</c>.</summary>
     public static bool IsCreateMultipartUpload(HttpRequest request) =>
         HttpMethods.IsPost(request.Method) && request.Query.ContainsKey("uploads");
