@@ -127,13 +127,13 @@ public static class Report
             var ratio = ours / peer;
             rows.Add(new Row("P2", $"jobs/s end to end (delays off, 1 small file per job; {D(p2.Ours, "jobs") ?? D(p2.Peer, "jobs")} jobs{Rounds(p2.Ours)})",
                 $"{F(ours)} ({F(D(p2.Ours, "completed"), "0")} ok)", $"{F(peer)} ({F(D(p2.Peer, "completed"), "0")} ok)", "–",
-                $"≥ 1.0× peer (is {F(ratio, "0.00")}×)", ratio is { } r ? r >= 1.0 : null));
+                $"≥ 1.5× peer (is {F(ratio, "0.00")}×)", ratio is { } r ? r >= 1.5 : null));
         }
         if (Find("P3", "ours") is { } p3)
         {
             rows.Add(new Row("P3", $"progress latency publish → WebSocket p50 / p99 / max, ms ({D(p3, "jobs")} jobs live and subscribed, {D(p3, "events")} events)",
                 $"{F(D(p3, "p50_ms"), "0.0")} / {F(D(p3, "p99_ms"), "0.0")} / {F(D(p3, "max_ms"), "0")}", "–", "–",
-                "p99 ≤ 100 ms", D(p3, "p99_ms") is { } p99 ? p99 <= 100 && D(p3, "order_violations") == 0 : null));
+                "p99 ≤ 25 ms", D(p3, "p99_ms") is { } p99 ? p99 <= 25 && D(p3, "order_violations") == 0 : null));
         }
         if (Find("P4", "ours") is { } p4)
         {
