@@ -17,6 +17,13 @@ public static class StreamNames
     /// <summary>How many progress streams there are. Fixed: publishers and subscribers must agree.</summary>
     public const int Partitions = 64;
 
+    /// <summary>
+    /// The memory-stream queues the partitions are spread over, one pulling agent each. Every agent
+    /// polls its queue, so fewer queues poll less when idle; two still spread a cluster's events over
+    /// two silos. Silos and gateways configure the same number.
+    /// </summary>
+    public const int Queues = 2;
+
     /// <summary>The partition a job's events are published on.</summary>
     public static int PartitionOf(Guid jobId)
     {

@@ -247,7 +247,7 @@ public sealed class JobEventHubTests(JobEventHubTests.Fixture fixture) : IClassF
 
         /// <summary>A hub of its own per test, as a gateway has; partitions keep the tests apart.</summary>
         public JobEventHub NewHub() =>
-            new(Client, TimeProvider.System, Host.Services.GetRequiredService<ILogger<JobEventHub>>());
+            new(Client, TimeProvider.System, new GatewayMetrics(Host.Services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>()), Host.Services.GetRequiredService<ILogger<JobEventHub>>());
 
         /// <summary>A partition no other test of this class uses.</summary>
         public int NewPartition()

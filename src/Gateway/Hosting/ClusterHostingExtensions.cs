@@ -33,7 +33,7 @@ public static class ClusterHostingExtensions
                 client.UseRedisClustering(o => o.ConfigurationOptions = redis.Clone());
                 // A call to a silo that just died fails after this (then 503), not after the 30 s default.
                 client.Configure<ClientMessagingOptions>(o => o.ResponseTimeout = TimeSpan.FromSeconds(10));
-                client.AddMemoryStreams(StreamNames.Provider);
+                client.AddMemoryStreams(StreamNames.Provider, streams => streams.ConfigurePartitioning(StreamNames.Queues));
                 client.UseConnectionRetryFilter<RetryForeverFilter>();
                 client.AddActivityPropagation();
                 client.AddDashboard();

@@ -10,6 +10,7 @@ public sealed class GatewayMetrics
     private readonly Counter<long> _relayed;
     private readonly UpDownCounter<long> _connections;
     private readonly Counter<long> _stuck;
+    private readonly Histogram<double> _arrivalDelay;
 
     public GatewayMetrics(IMeterFactory meters)
     {
@@ -19,10 +20,15 @@ public sealed class GatewayMetrics
         // At 0 from the start, so the first stuck client shows as an increase.
         _stuck.Add(0, new KeyValuePair<string, object?>("transport", "websocket"));
         _stuck.Add(0, new KeyValuePair<string, object?>("transport", "sse"));
+        _arrivalDelay = meter.CreateHistogram<double>("delineate.progress.arrival_delay", "s",
+            "Time from a job recording a progress event to its arrival at this gateway, for events with followers here",
+            advice: Delineate.Grains.Jobs.JobMetrics.DelayBuckets);
         _connections = meter.CreateUpDownCounter<long>("delineate.progress.connections", "{connection}", "Open progress connections, by transport");
     }
 
     public void Relayed(string transport) => _relayed.Add(1, new KeyValuePair<string, object?>("transport", transport));
+
+    public void Arrived(TimeSpan sinceRecorded) => _arrivalDelay.Record(Math.Max(0, sinceRecorded.TotalSeconds));
 
     public void Stuck(string transport) => _stuck.Add(1, new KeyValuePair<string, object?>("transport", transport));
 

@@ -9,7 +9,7 @@ namespace Delineate.Gateway.Progress;
 /// thousand browsers on a hundred jobs cost the cluster at most <see cref="StreamNames.Partitions"/>
 /// subscriptions, and a subscription is dropped as soon as its partition has nobody left to tell.
 /// </summary>
-public sealed class JobEventHub(IClusterClient cluster, TimeProvider time, ILogger<JobEventHub> logger)
+public sealed class JobEventHub(IClusterClient cluster, TimeProvider time, GatewayMetrics metrics, ILogger<JobEventHub> logger)
 {
     private readonly IClusterClient _cluster = cluster;
     private readonly TimeProvider _time = time;
@@ -37,7 +37,7 @@ public sealed class JobEventHub(IClusterClient cluster, TimeProvider time, ILogg
             // error): a newcomer must not inherit the failure, it tries again with a feed of its own.
             if (!_feeds.TryGetValue(partition, out feed!) || feed.Ready.IsFaulted)
             {
-                feed = new PartitionFeed(_cluster, partition, _time, _logger);
+                feed = new PartitionFeed(_cluster, partition, _time, metrics, _logger);
                 _feeds[partition] = feed;
                 created = true;
             }

@@ -171,10 +171,11 @@ public sealed class DownloadJobGrain(
         using var activity = JobTelemetry.StartJobActivity("job.run", S.TraceParent, JobId);
         if (S.Status == JobStatus.Queued)
         {
-            // The processing write is joined to the first progress write.
+            // Its write joins the first progress write; its event goes out now (a successor admits with the same seq).
             JobTransitions.Admit(S, time.GetUtcNow(), _options.Timeout);
             _events.Emit(S, JobEventType.Progress, null, time.GetUtcNow());
             _admittedSeq = S.Seq;
+            await _events.PublishUpToAsync(_admittedSeq);
             metrics.Initiated();
             logger.LogInformation("Job {JobId} started", JobId);
         }

@@ -63,7 +63,7 @@ public sealed class JobEventLog(Guid jobId, IAsyncStream<JobEvent> stream, long 
                 try
                 {
                     await stream.OnNextAsync(next);
-                    metrics.Published();
+                    metrics.Published(DateTimeOffset.UtcNow - next.At);
                 }
                 catch (Exception ex)
                 {

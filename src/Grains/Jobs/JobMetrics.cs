@@ -20,6 +20,7 @@ public sealed class JobMetrics
     private readonly Counter<long> _retries;
     private readonly Counter<long> _bundleBytes;
     private readonly Counter<long> _published;
+    private readonly Histogram<double> _publishDelay;
     private readonly Counter<long> _resumed;
 
     public JobMetrics(IMeterFactory meters)
@@ -35,6 +36,8 @@ public sealed class JobMetrics
         _retries = meter.CreateCounter<long>("delineate.file.retries", "{attempt}", "Source lookups that were retries");
         _bundleBytes = meter.CreateCounter<long>("delineate.bundle.size", "By", "Bytes written into archives");
         _published = meter.CreateCounter<long>("delineate.progress.published", "{event}", "Progress events published on the stream");
+        _publishDelay = meter.CreateHistogram<double>("delineate.progress.publish_delay", "s",
+            "Time from a job recording a progress event to its publication (its state stored first)", advice: DelayBuckets);
         _resumed = meter.CreateCounter<long>("delineate.jobs.resumed", "{job}", "Job runs resumed after their silo died or the job was deactivated");
 
         // Every counter series exists from the start, at 0: Prometheus' increase() and rate() only count
@@ -82,5 +85,15 @@ public sealed class JobMetrics
 
     public void Bundled(long bytes) => _bundleBytes.Add(bytes);
 
-    public void Published() => _published.Add(1);
+    /// <summary>Bucket bounds for the progress delays, silo and gateway alike: 1 ms to 5 s.</summary>
+    public static readonly InstrumentAdvice<double> DelayBuckets = new()
+    {
+        HistogramBucketBoundaries = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    };
+
+    public void Published(TimeSpan sinceRecorded)
+    {
+        _published.Add(1);
+        _publishDelay.Record(Math.Max(0, sinceRecorded.TotalSeconds));
+    }
 }

@@ -48,15 +48,19 @@ public static class SiloBuilderExtensions
         silo.Services.AddKeyedSingleton<IGrainStorage>(DownloadJobGrain.StorageName,
             (sp, _) => ActivatorUtilities.CreateInstance<JobGrainStorage>(sp));
         silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, IntakeShardStarter>();
-        // The pulling agents poll the memory-stream queues every 100 ms by default: that wait is most of
-        // publish -> client latency (bench P3). 10 ms costs a few hundred cheap local polls a second.
+        // A pulling agent polls its memory-stream queue every 100 ms by default, and that wait was most
+        // of the publish -> client latency (bench P3, docs/benchmarks.md "Progress latency"). Every 2 ms
+        // halves P3's median against 10 ms; two queues keep the polls to 1,000 cheap local calls a second.
         // A partition's stream carries many jobs, delivered one batch at a time per consumer: larger batches.
-        silo.AddMemoryStreams(StreamNames.Provider, streams => streams.ConfigurePullingAgent(agent =>
-            agent.Configure(o =>
+        silo.AddMemoryStreams(StreamNames.Provider, streams =>
+        {
+            streams.ConfigurePartitioning(StreamNames.Queues);
+            streams.ConfigurePullingAgent(agent => agent.Configure(o =>
             {
-                o.GetQueueMsgsTimerPeriod = TimeSpan.FromMilliseconds(10);
+                o.GetQueueMsgsTimerPeriod = TimeSpan.FromMilliseconds(2);
                 o.BatchContainerBatchSize = 64;
-            })));
+            }));
+        });
         silo.AddActivityPropagation();
         silo.AddDashboard();
 
