@@ -1,7 +1,7 @@
 using Delineate.Gateway.Api;
 using Delineate.Gateway.Hosting;
 using Delineate.Gateway.Progress;
-using Delineate.Silo.Hosting;
+using Delineate.Hosting;
 
 return await HostRunner.RunAsync(async () =>
 {

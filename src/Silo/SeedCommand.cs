@@ -1,7 +1,7 @@
 using System.Globalization;
 using Delineate.Grains.Options;
 using Delineate.Grains.Storage;
-using Delineate.Silo.Hosting;
+using Delineate.Hosting;
 
 namespace Delineate.Silo;
 

@@ -1,4 +1,4 @@
-using Delineate.Silo.Hosting;
+using Delineate.Hosting;
 
 namespace Delineate.Silo;
 

@@ -5,8 +5,8 @@ namespace Delineate.Api.Tests;
 /// <summary>The abuse limits' settings are validated at start; a bad one is refused with a message naming it.</summary>
 public sealed class LimitSettingsTests
 {
-    private static readonly Delineate.Silo.Hosting.HostingSettings Embedded = Delineate.Silo.Hosting.HostingSettings.Load(
-        new Microsoft.Extensions.Configuration.ConfigurationBuilder().Build(), Delineate.Silo.Hosting.DelineateMode.Embedded);
+    private static readonly Delineate.Hosting.HostingSettings Embedded = Delineate.Hosting.HostingSettings.Load(
+        new Microsoft.Extensions.Configuration.ConfigurationBuilder().Build(), Delineate.Hosting.DelineateMode.Embedded);
 
     [Theory]
     [InlineData("MAX_ACTIVE_JOBS", 0)]

@@ -1,5 +1,5 @@
 using Delineate.Abstractions;
-using Delineate.Silo.Hosting;
+using Delineate.Hosting;
 using Orleans.Configuration;
 using Orleans.Dashboard;
 

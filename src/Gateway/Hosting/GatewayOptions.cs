@@ -4,7 +4,7 @@ using System.Text;
 using Microsoft.Extensions.Options;
 using Delineate.Grains.Intake;
 using Delineate.Grains.Options;
-using Delineate.Silo.Hosting;
+using Delineate.Hosting;
 
 namespace Delineate.Gateway.Hosting;
 

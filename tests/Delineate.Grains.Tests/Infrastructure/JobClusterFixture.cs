@@ -2,7 +2,7 @@ using Delineate.Grains.Intake;
 using Delineate.Grains.Jobs;
 using Delineate.Grains.Options;
 using Delineate.Grains.Storage;
-using Delineate.Silo.Hosting;
+using Delineate.Hosting;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;

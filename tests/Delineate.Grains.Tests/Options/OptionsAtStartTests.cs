@@ -1,4 +1,4 @@
-using Delineate.Silo.Hosting;
+using Delineate.Hosting;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;

@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
-namespace Delineate.Silo.Hosting;
+namespace Delineate.Hosting;
 
 /// <summary>
 /// Health reports shared for <see cref="Lifetime"/>: a flood of <c>/health</c> requests costs one

@@ -1,4 +1,4 @@
-namespace Delineate.Silo.Hosting;
+namespace Delineate.Hosting;
 
 /// <summary>How a process runs: alone with in-memory providers, or as part of a Redis + S3 cluster.</summary>
 public enum DelineateMode

@@ -8,7 +8,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
-namespace Delineate.Silo.Hosting;
+namespace Delineate.Hosting;
 
 public static class JobServiceCollectionExtensions
 {

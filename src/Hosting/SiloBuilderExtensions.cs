@@ -13,7 +13,7 @@ using Orleans.Serialization;
 using Orleans.Storage;
 using StackExchange.Redis;
 
-namespace Delineate.Silo.Hosting;
+namespace Delineate.Hosting;
 
 public static class SiloBuilderExtensions
 {

@@ -2,7 +2,7 @@ using Delineate.Grains.Storage;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
-namespace Delineate.Silo.Hosting;
+namespace Delineate.Hosting;
 
 /// <summary>Creates the export bucket (or folder) at start when it is missing.</summary>
 internal sealed class ExportStoreInitializer(IExportStore exports, ILogger<ExportStoreInitializer> logger) : IHostedService

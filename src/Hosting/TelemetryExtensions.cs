@@ -12,7 +12,7 @@ using Serilog;
 using Serilog.Events;
 using Serilog.Templates;
 
-namespace Delineate.Silo.Hosting;
+namespace Delineate.Hosting;
 
 /// <summary>
 /// Traces, metrics, logs and error reporting, wired once for every host (Silo and Gateway):

@@ -3,7 +3,7 @@ using System.Net;
 using Microsoft.Extensions.Configuration;
 using StackExchange.Redis;
 
-namespace Delineate.Silo.Hosting;
+namespace Delineate.Hosting;
 
 /// <summary>
 /// The cluster and process settings (DESIGN.md "Configuration"). They shape the host before it is

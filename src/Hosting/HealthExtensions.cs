@@ -6,7 +6,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
-namespace Delineate.Silo.Hosting;
+namespace Delineate.Hosting;
 
 /// <summary>
 /// <c>/health</c> (every check), <c>/health/live</c> (the process answers) and <c>/health/ready</c>

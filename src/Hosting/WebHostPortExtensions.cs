@@ -3,7 +3,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.Configuration;
 using System.Globalization;
 
-namespace Delineate.Silo.Hosting;
+namespace Delineate.Hosting;
 
 public static class WebHostPortExtensions
 {

@@ -1,7 +1,7 @@
 using Delineate.Grains.Jobs;
 using Microsoft.Extensions.Hosting;
 
-namespace Delineate.Silo.Hosting;
+namespace Delineate.Hosting;
 
 /// <summary>
 /// Creates <see cref="JobMetrics"/> when the silo starts, so every job counter is on <c>/metrics</c> at 0

@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Options;
 
-namespace Delineate.Silo.Hosting;
+namespace Delineate.Hosting;
 
 /// <summary>Runs a host; a configuration error ends the process with a message naming the setting.</summary>
 public static class HostRunner

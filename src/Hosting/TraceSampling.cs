@@ -2,7 +2,7 @@ using System.Globalization;
 using Microsoft.Extensions.Configuration;
 using OpenTelemetry.Trace;
 
-namespace Delineate.Silo.Hosting;
+namespace Delineate.Hosting;
 
 /// <summary>
 /// The trace sampler named by the standard <c>OTEL_TRACES_SAMPLER</c> / <c>OTEL_TRACES_SAMPLER_ARG</c>
