@@ -49,7 +49,7 @@ case "$MODE" in
         P4_JOBS=300; P4_SUBSCRIBERS=100; P4_SETTLE=2; P4_HOLD=2
         P5_ENV=(RUNS=1 FILES=4 FILE_MIB=2 PART_MB=5); P6_TUNED_ROUNDS=1; P6_PRODUCTION=0 ;;
 esac
-# Settings both sides get (PLATFORM.md: one machine, 2 cores).
+# Settings both sides get (docs/benchmarks.md, "Machine and conditions": one machine, 2 cores).
 JOB_CONCURRENCY="${JOB_CONCURRENCY:-4}"
 SILO_CONCURRENCY="${SILO_CONCURRENCY:-64}"
 CONNECTIONS=64

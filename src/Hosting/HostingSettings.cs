@@ -6,7 +6,7 @@ using StackExchange.Redis;
 namespace Delineate.Hosting;
 
 /// <summary>
-/// The cluster and process settings (DESIGN.md "Configuration"). They shape the host before it is
+/// The cluster and process settings (README, "Configuration"). They shape the host before it is
 /// built, so they are read and checked eagerly; a bad one throws <see cref="SettingsException"/>.
 /// </summary>
 public sealed record HostingSettings

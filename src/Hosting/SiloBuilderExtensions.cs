@@ -74,7 +74,7 @@ public static class SiloBuilderExtensions
         });
         if (settings.FastFailover)
         {
-            // Measured on loopback (PLATFORM.md): a killed silo is declared dead in under a second.
+            // Measured on loopback (docs/platform-notes.md): a killed silo is declared dead in under a second.
             silo.Configure<ClusterMembershipOptions>(o =>
             {
                 o.ProbeTimeout = TimeSpan.FromSeconds(1);

@@ -2,7 +2,7 @@ using System.Net;
 
 namespace Delineate.Api.Tests;
 
-/// <summary>Every endpoint's success and error answers, and the headers every response carries (DESIGN.md "HTTP API").</summary>
+/// <summary>Every endpoint's success and error answers, and the headers every response carries (README, "API").</summary>
 [Collection(SharedGatewayCollection.Name)]
 public sealed class ApiContractTests(SharedGatewayFixture fixture, ITestOutputHelper output)
 {

@@ -60,7 +60,7 @@ public sealed class OpenApiTests(SharedGatewayFixture fixture, ITestOutputHelper
         var missing = new[] { "/", "/health", "/health/live", "/health/ready" }
             .Where(path => !(paths.TryGetProperty(path, out var item) && item.TryGetProperty("get", out _)))
             .ToList();
-        Assert.True(missing.Count == 0, $"GET {string.Join(", GET ", missing)} (DESIGN.md's API table) missing from the document");
+        Assert.True(missing.Count == 0, $"GET {string.Join(", GET ", missing)} (README's API table) missing from the document");
     }
 
     [Fact]

@@ -12,7 +12,7 @@ public sealed record FileRequestBody([property: JsonPropertyName("file_id")] int
 /// <summary>202 answer to an initiate.</summary>
 public sealed record InitiateResponse(Guid JobId, JobStatus Status, int TotalFileIds, string StatusUrl, string SubscribeUrl, string EventsUrl);
 
-/// <summary>One progress event, as WebSocket message and SSE data (DESIGN.md "Progress and status").</summary>
+/// <summary>One progress event, as WebSocket message and SSE data (README, "API": progress events).</summary>
 public sealed record ProgressEventJson(
     JobEventType Type,
     Guid JobId,

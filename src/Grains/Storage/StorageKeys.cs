@@ -1,6 +1,6 @@
 namespace Delineate.Grains.Storage;
 
-/// <summary>The object keys of DESIGN.md's storage layout.</summary>
+/// <summary>The object keys of the storage layout (docs/architecture.md, "Storage").</summary>
 public static class StorageKeys
 {
     public const string SourcePrefix = "downloads/";

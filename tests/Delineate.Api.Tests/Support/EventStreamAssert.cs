@@ -2,7 +2,7 @@ using Xunit.Sdk;
 
 namespace Delineate.Api.Tests.Support;
 
-/// <summary>The rules every sequence of progress events a client receives must keep (DESIGN.md "Progress and status").</summary>
+/// <summary>The rules every sequence of progress events a client receives must keep (README, "API": progress events).</summary>
 public static class EventStreamAssert
 {
     private static readonly HashSet<string> Types = ["snapshot", "progress", "completed", "failed", "cancelled"];

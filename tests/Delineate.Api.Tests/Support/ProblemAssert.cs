@@ -3,7 +3,7 @@ using Xunit.Sdk;
 
 namespace Delineate.Api.Tests.Support;
 
-/// <summary>Checks RFC 9457 problem answers as DESIGN.md describes them.</summary>
+/// <summary>Checks RFC 9457 problem answers as README's "API" section describes them.</summary>
 public static class ProblemAssert
 {
     public const string MediaType = "application/problem+json";

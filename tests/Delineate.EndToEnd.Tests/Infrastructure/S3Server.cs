@@ -56,7 +56,7 @@ public sealed class S3Server : IAsyncDisposable
             await _process.DisposeAsync();
         }
 
-        // --silent: without it, paged ListObjectsV2 answers 500 (PLATFORM.md).
+        // --silent: without it, paged ListObjectsV2 answers 500 (docs/platform-notes.md).
         var process = ManagedProcess.Start(
             "s3rver",
             RepositoryLayout.S3rverBin,

@@ -40,7 +40,7 @@ public sealed class S3rverFixture : IAsyncLifetime
         {
             start.ArgumentList.Add(argument);
         }
-        // Without it, paged ListObjectsV2 answers 500 on current node (PLATFORM.md).
+        // Without it, paged ListObjectsV2 answers 500 on current node (docs/platform-notes.md).
         start.Environment["NODE_OPTIONS"] = "--openssl-legacy-provider";
 
         _process = Process.Start(start) ?? throw new InvalidOperationException("s3rver did not start.");
