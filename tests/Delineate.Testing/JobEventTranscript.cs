@@ -1,6 +1,6 @@
 using System.Net.WebSockets;
 
-namespace Delineate.EndToEnd.Tests.Infrastructure;
+namespace Delineate.Testing;
 
 /// <summary>What a WebSocket subscriber received: every text message parsed as JSON, and how the socket closed.</summary>
 public sealed record JobEventTranscript(

@@ -1,4 +1,4 @@
-namespace Delineate.EndToEnd.Tests.Infrastructure;
+namespace Delineate.Testing;
 
 /// <summary>The synthetic catalogue's rule, restated from the spec (not taken from the product's code).</summary>
 public static class SyntheticCatalogue

@@ -1,4 +1,4 @@
-namespace Delineate.EndToEnd.Tests.Infrastructure;
+namespace Delineate.Testing;
 
 /// <summary>A Delineate silo process with its own silo, gateway and HTTP ports.</summary>
 public sealed class SiloProcess : IAsyncDisposable

@@ -1,4 +1,4 @@
-namespace Delineate.EndToEnd.Tests.Infrastructure;
+namespace Delineate.Testing;
 
 /// <summary>
 /// s3rver (from .tools/) on a fixed loopback port and data folder, so it can be stopped and

@@ -1,6 +1,6 @@
 using Xunit.Sdk;
 
-namespace Delineate.EndToEnd.Tests.Infrastructure;
+namespace Delineate.Testing;
 
 /// <summary>Reads the contract's JSON fields with failure messages that show the whole document.</summary>
 public static class JsonElementExtensions

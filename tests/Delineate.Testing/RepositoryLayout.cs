@@ -1,6 +1,6 @@
 using System.Reflection;
 
-namespace Delineate.EndToEnd.Tests.Infrastructure;
+namespace Delineate.Testing;
 
 /// <summary>Where the built processes and installed tools are, found from the test assembly's own location.</summary>
 public static class RepositoryLayout

@@ -7,7 +7,7 @@ using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
-namespace Delineate.EndToEnd.Tests.Infrastructure;
+namespace Delineate.Testing;
 
 /// <summary>
 /// A reverse proxy (Kestrel, in the test process) between the services and s3rver that answers

@@ -3,7 +3,7 @@ using System.Net;
 using System.Text;
 using Xunit.Sdk;
 
-namespace Delineate.EndToEnd.Tests.Infrastructure;
+namespace Delineate.Testing;
 
 /// <summary>The gateway's download API over plain HTTP, as a client sees it. Redirects are not followed.</summary>
 public sealed class DownloadApiClient : IDisposable

@@ -1,4 +1,4 @@
-namespace Delineate.EndToEnd.Tests.Infrastructure;
+namespace Delineate.Testing;
 
 /// <summary>
 /// A fresh folder per test fixture under the system temp folder, holding every process's log and data.

@@ -1,4 +1,4 @@
-namespace Delineate.EndToEnd.Tests.Infrastructure;
+namespace Delineate.Testing;
 
 /// <summary>A Delineate gateway process, embedded (co-hosting a silo) or clustered (an Orleans client).</summary>
 public sealed class GatewayProcess : IAsyncDisposable

@@ -1,7 +1,7 @@
 using System.Net.Sockets;
 using System.Text;
 
-namespace Delineate.EndToEnd.Tests.Infrastructure;
+namespace Delineate.Testing;
 
 /// <summary>A real redis-server in the foreground (not daemonized, so the test owns its PID), no persistence.</summary>
 public sealed class RedisServer : IAsyncDisposable

@@ -1,6 +1,6 @@
 using System.IO.Compression;
 
-namespace Delineate.EndToEnd.Tests.Infrastructure;
+namespace Delineate.Testing;
 
 /// <summary>Reads a zip archive fully into memory, rejecting anything that is not a well-formed archive.</summary>
 public static class ZipContents

@@ -1,6 +1,6 @@
 using Xunit.Sdk;
 
-namespace Delineate.EndToEnd.Tests.Infrastructure;
+namespace Delineate.Testing;
 
 /// <summary>Checks a finished job's status against the synthetic catalogue and its archive byte for byte.</summary>
 public static class CompletedJobAssert

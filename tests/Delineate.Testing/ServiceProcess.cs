@@ -1,6 +1,6 @@
 using System.Net;
 
-namespace Delineate.EndToEnd.Tests.Infrastructure;
+namespace Delineate.Testing;
 
 /// <summary>One of our .NET hosts (gateway or silo) run from its build output, serving HTTP on a loopback port.</summary>
 public sealed class ServiceProcess : IAsyncDisposable

@@ -1,4 +1,4 @@
-namespace Delineate.EndToEnd.Tests.Infrastructure;
+namespace Delineate.Testing;
 
 /// <summary>The job status strings of the HTTP contract.</summary>
 public static class JobStatuses

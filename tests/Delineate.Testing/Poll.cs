@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace Delineate.EndToEnd.Tests.Infrastructure;
+namespace Delineate.Testing;
 
 /// <summary>Waits for a condition by asking again until a deadline; never a fixed sleep.</summary>
 public static class Poll

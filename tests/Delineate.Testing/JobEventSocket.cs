@@ -1,7 +1,7 @@
 using System.Net.WebSockets;
 using System.Text;
 
-namespace Delineate.EndToEnd.Tests.Infrastructure;
+namespace Delineate.Testing;
 
 /// <summary>A WebSocket subscriber to <c>/v1/download/subscribe/{jobId}</c> that collects every message until the server closes.</summary>
 public static class JobEventSocket
