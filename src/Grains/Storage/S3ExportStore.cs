@@ -29,12 +29,12 @@ public sealed partial class S3ExportStore(IAmazonS3 s3, IOptions<StorageOptions>
         {
             return new S3ExportUpload(key, new S3MultipartUploadStream(s3, _bucket, key, uploadId: null, _partSize, ZipContentType));
         }
-        var uploadId = await S3MultipartUploadStream.InitiateAsync(s3, _bucket, key, ZipContentType, cancellationToken).ConfigureAwait(false);
+        var uploadId = await S3Uploads.InitiateAsync(s3, _bucket, key, ZipContentType, cancellationToken).ConfigureAwait(false);
         return new S3ExportUpload(key, new S3MultipartUploadStream(s3, _bucket, key, uploadId, _partSize, ZipContentType));
     }
 
     public Task AbortUploadAsync(string key, string uploadId, CancellationToken cancellationToken) =>
-        S3MultipartUploadStream.AbortMultipartUploadAsync(s3, _bucket, key, uploadId, cancellationToken);
+        S3Uploads.AbortAsync(s3, _bucket, key, uploadId, cancellationToken);
 
     public async Task DeleteAsync(string key, CancellationToken cancellationToken)
     {

@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Net;
 using Amazon.Runtime;
 using Amazon.S3;
 using Amazon.S3.Model;
@@ -54,17 +53,6 @@ internal sealed class S3MultipartUploadStream : Stream
 
     /// <summary>The multipart upload's id; null until one is started (never, for an object sent whole).</summary>
     public string? UploadId => _uploadId;
-
-    internal static async Task<string> InitiateAsync(IAmazonS3 s3, string bucket, string key, string contentType, CancellationToken cancellationToken)
-    {
-        var initiated = await s3.InitiateMultipartUploadAsync(new InitiateMultipartUploadRequest
-        {
-            BucketName = bucket,
-            Key = key,
-            ContentType = contentType,
-        }, cancellationToken).ConfigureAwait(false);
-        return initiated.UploadId;
-    }
 
     /// <summary>Parts sent so far (the part in flight included once it has finished).</summary>
     public int PartsUploaded => _parts.Count;
@@ -135,13 +123,7 @@ internal sealed class S3MultipartUploadStream : Stream
                     StartPartUpload();
                     await WaitForInFlightAsync(cancellationToken).ConfigureAwait(false);
                 }
-                await _s3.CompleteMultipartUploadAsync(new CompleteMultipartUploadRequest
-                {
-                    BucketName = _bucket,
-                    Key = _key,
-                    UploadId = _uploadId!,
-                    PartETags = [.. _parts],
-                }, cancellationToken).ConfigureAwait(false);
+                await S3Uploads.CompleteAsync(_s3, _bucket, _key, _uploadId!, _parts, cancellationToken).ConfigureAwait(false);
             }
         }
         catch (Exception ex) when (_state == UploadState.Open)
@@ -168,33 +150,7 @@ internal sealed class S3MultipartUploadStream : Stream
         ReturnBuffers();
         if (_uploadId is { } uploadId)
         {
-            await AbortMultipartUploadAsync(_s3, _bucket, _key, uploadId, cancellationToken).ConfigureAwait(false);
-        }
-    }
-
-    /// <summary>
-    /// Aborts an upload by id; one that is unknown (finished, aborted, never existed) is ignored, and so
-    /// is a server that does not implement aborting.
-    /// </summary>
-    internal static async Task AbortMultipartUploadAsync(
-        IAmazonS3 s3, string bucket, string key, string uploadId, CancellationToken cancellationToken)
-    {
-        try
-        {
-            await s3.AbortMultipartUploadAsync(new AbortMultipartUploadRequest
-            {
-                BucketName = bucket,
-                Key = key,
-                UploadId = uploadId,
-            }, cancellationToken).ConfigureAwait(false);
-        }
-        catch (AmazonS3Exception ex) when (ex.ErrorCode == "NoSuchUpload" || ex.StatusCode == HttpStatusCode.NotFound)
-        {
-        }
-        catch (AmazonS3Exception ex) when (ex.StatusCode is HttpStatusCode.MethodNotAllowed or HttpStatusCode.NotImplemented)
-        {
-            // Some S3-compatible servers (s3rver) cannot abort: the object never appears, and the
-            // stray parts are theirs to keep. AWS, MinIO and RustFS do abort.
+            await S3Uploads.AbortAsync(_s3, _bucket, _key, uploadId, cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -295,18 +251,8 @@ internal sealed class S3MultipartUploadStream : Stream
     private async Task<PartETag> UploadPartAsync(byte[] buffer, int length, int partNumber, CancellationToken cancellationToken)
     {
         // Parts go one at a time, so the first one alone may start the upload.
-        _uploadId ??= await InitiateAsync(_s3, _bucket, _key, _contentType, cancellationToken).ConfigureAwait(false);
-        var response = await _s3.UploadPartAsync(new UploadPartRequest
-        {
-            BucketName = _bucket,
-            Key = _key,
-            UploadId = _uploadId,
-            PartNumber = partNumber,
-            PartSize = length,
-            InputStream = new MemoryStream(buffer, 0, length, writable: false),
-            UseChunkEncoding = false,
-        }, cancellationToken).ConfigureAwait(false);
-        return new PartETag(partNumber, response.ETag);
+        _uploadId ??= await S3Uploads.InitiateAsync(_s3, _bucket, _key, _contentType, cancellationToken).ConfigureAwait(false);
+        return await S3Uploads.UploadPartAsync(_s3, _bucket, _key, _uploadId, partNumber, buffer, length, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Waits for the part in flight; its buffer becomes the spare. A failed part faults the stream.</summary>
@@ -358,17 +304,7 @@ internal sealed class S3MultipartUploadStream : Stream
 
     private async Task PutWholeObjectAsync(CancellationToken cancellationToken)
     {
-        var body = _buffer is null ? new MemoryStream([], writable: false) : new MemoryStream(_buffer, 0, _filled, writable: false);
-        var request = new PutObjectRequest
-        {
-            BucketName = _bucket,
-            Key = _key,
-            InputStream = body,
-            ContentType = _contentType,
-            UseChunkEncoding = false,
-        };
-        request.Headers.ContentLength = _filled;
-        await _s3.PutObjectAsync(request, cancellationToken).ConfigureAwait(false);
+        await S3Uploads.PutAsync(_s3, _bucket, _key, _contentType, _buffer, _filled, cancellationToken).ConfigureAwait(false);
         if (_uploadId is not { } uploadId)
         {
             return;
@@ -376,7 +312,7 @@ internal sealed class S3MultipartUploadStream : Stream
         // The object is stored; the empty multipart upload only needs cleaning up.
         try
         {
-            await AbortMultipartUploadAsync(_s3, _bucket, _key, uploadId, cancellationToken).ConfigureAwait(false);
+            await S3Uploads.AbortAsync(_s3, _bucket, _key, uploadId, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is AmazonServiceException or HttpRequestException or IOException)
         {
