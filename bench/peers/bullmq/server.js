@@ -243,14 +243,14 @@ async function fetchFile(fileId) {
 }
 
 /**
- * A write side onto one multipart upload, the same requests as Delineate's S3MultipartUploadStream:
- * part-sized buffers, one part uploading while the next fills; an object smaller than one part is
- * sent as a single PutObject on completion and the empty multipart upload aborted.
+ * A write side onto one S3 object, the same requests as Delineate's S3MultipartUploadStream:
+ * part-sized buffers, one part uploading while the next fills, the multipart upload started when
+ * the first part fills; an object smaller than one part is sent as a single PutObject on completion.
  */
 class MultipartWriter {
-  constructor(key, uploadId) {
+  constructor(key) {
     this.key = key;
-    this.uploadId = uploadId;
+    this.uploadId = null;
     this.chunks = [];
     this.buffered = 0;
     this.parts = [];
@@ -276,6 +276,11 @@ class MultipartWriter {
   async uploadPart(body) {
     const partNumber = this.parts.length + 1;
     this.parts.push(null);
+    if (this.uploadId === null) {
+      // Parts go one at a time, so the first one alone starts the upload.
+      const created = await s3.send(new CreateMultipartUploadCommand({ Bucket: settings.bucket, Key: this.key, ContentType: 'application/zip' }));
+      this.uploadId = created.UploadId;
+    }
     const out = await s3.send(new UploadPartCommand({
       Bucket: settings.bucket, Key: this.key, UploadId: this.uploadId, PartNumber: partNumber, Body: body, ContentLength: body.length,
     }));
@@ -287,7 +292,6 @@ class MultipartWriter {
     const rest = Buffer.concat(this.chunks, this.buffered);
     if (this.parts.length === 0) {
       await s3.send(new PutObjectCommand({ Bucket: settings.bucket, Key: this.key, Body: rest, ContentLength: rest.length, ContentType: 'application/zip' }));
-      await this.abort();
     } else {
       if (rest.length > 0) await this.uploadPart(rest);
       await s3.send(new CompleteMultipartUploadCommand({
@@ -298,6 +302,8 @@ class MultipartWriter {
   }
 
   async abort() {
+    await this.inFlight?.catch(() => {});
+    if (this.uploadId === null) return;
     try {
       await s3.send(new AbortMultipartUploadCommand({ Bucket: settings.bucket, Key: this.key, UploadId: this.uploadId }));
     } catch {
@@ -376,8 +382,7 @@ async function presign(key, fileName) {
 
 async function bundle(jobId, ready) {
   const key = `exports/${jobId}.zip`;
-  const created = await s3.send(new CreateMultipartUploadCommand({ Bucket: settings.bucket, Key: key, ContentType: 'application/zip' }));
-  const upload = new MultipartWriter(key, created.UploadId);
+  const upload = new MultipartWriter(key);
   try {
     const zip = new ZipStreamWriter(upload);
     for (const file of ready) {
