@@ -18,8 +18,11 @@ public abstract class OperatorActionsTests<TDeployment>(TDeployment deployment, 
     public async Task Retry_fetches_only_the_failed_files_keeps_the_settled_ones_and_rebuilds_the_archive()
     {
         var client = deployment.Gateway.Client(TestData.NewOwner("retry"));
-        // Every lookup of 70007 fails (503) until the fault is lifted: it ends failed after JOB_MAX_ATTEMPTS.
-        var fault = deployment.Proxy.Fail("/downloads/70007.zip");
+        // The source refuses 70007 (403, say a bucket policy gone wrong) until the fault is lifted: it ends
+        // failed at once, while the job completes with the rest. A 403 is not retried (by the SDK or the
+        // job), so each run's length is the simulated latency alone and the deadline check below is exact.
+        var fault = deployment.Proxy.Fail(
+            "source refuses 70007", request => (request.Path.Value ?? "").EndsWith("/downloads/70007.zip", StringComparison.Ordinal), int.MaxValue, 403);
         string jobId;
         JsonElement first;
         try

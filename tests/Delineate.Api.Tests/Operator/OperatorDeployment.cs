@@ -6,14 +6,15 @@ namespace Delineate.Api.Tests.Operator;
 /// A deployment for the operator-action tests: s3rver holding the source files (seeded), a
 /// <see cref="FaultyS3Proxy"/> in front of it through which the service reads them (so a test can
 /// make one file fail), and a gateway. Files take 4 to 4.5 s each, jobs time out after
-/// <see cref="JobTimeoutMs"/> and are kept <see cref="TtlSeconds"/> after they finish: a retried
-/// job only completes if its deadline runs from its new start, and only stays if it left the expiry set.
+/// <see cref="JobTimeoutMs"/> (longer than one run, shorter than two) and are kept
+/// <see cref="TtlSeconds"/> after they finish: a retried job only completes if its deadline runs
+/// from its new start, and only stays if it left the expiry set.
 /// </summary>
 public abstract class OperatorDeployment : IAsyncLifetime
 {
     public const string Bucket = "downloads";
     public const int MaxAttempts = 2;
-    public const int JobTimeoutMs = 9000;
+    public const int JobTimeoutMs = 7000;
     public const int TtlSeconds = 5;
     public static readonly TimeSpan JobTimeout = TimeSpan.FromSeconds(40);
     private static readonly TimeSpan SeedTimeout = TimeSpan.FromSeconds(60);
