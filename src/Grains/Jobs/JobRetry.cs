@@ -67,7 +67,8 @@ public sealed class JobRetry(IJobStore store, JobStateCodec codec, IGrainFactory
         writer.MarkLoaded();
         await events.PublishUpToAsync(state.State.Seq);
         logger.LogInformation("Job {JobId} retried (retry {Retry}): {Files} files to fetch again", jobId, next.Retries, again);
-        await HandOverAsync(jobId, next.Owner);
+        // Not awaited: the shard admits the job by calling it, which waits for this call to end.
+        _ = HandOverAsync(jobId, next.Owner);
         return RetryOutcome.Retried;
     }
 
