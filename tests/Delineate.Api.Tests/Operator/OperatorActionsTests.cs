@@ -249,6 +249,52 @@ public abstract class OperatorActionsTests<TDeployment>(TDeployment deployment, 
         Assert.Equal(JobStatuses.Completed, (await client.StatusAsync(jobId)).String("status"));
     }
 
+    [Fact]
+    public async Task A_retry_over_the_owners_cap_of_unfinished_jobs_is_429_and_changes_nothing()
+    {
+        var client = deployment.Gateway.Client(TestData.NewOwner("cap"));
+        var fault = deployment.Proxy.Fail(
+            "source refuses 70021", request => (request.Path.Value ?? "").EndsWith("/downloads/70021.zip", StringComparison.Ordinal), int.MaxValue, 403);
+        string failed;
+        try
+        {
+            failed = await client.StartJobAsync([70021]);
+            Assert.Equal(JobStatuses.Failed, (await client.WaitForTerminalAsync(failed, JobTimeout, deployment.Diagnostics)).String("status"));
+        }
+        finally
+        {
+            fault.Cancel();
+        }
+
+        // The owner's cap is full with two long jobs: the retried job would be a third unfinished one.
+        var running = await Task.WhenAll(
+            client.StartJobAsync(Enumerable.Range(80101, 40)),
+            client.StartJobAsync(Enumerable.Range(80201, 40)));
+        Assert.Equal(OperatorDeployment.MaxActiveJobsPerOwner, running.Length);
+        using (var retry = await RetryAsync(client, failed))
+        {
+            var problem = await ProblemAssert.IsProblemAsync(retry, HttpStatusCode.TooManyRequests, "retry over the owner's cap");
+            Assert.Equal("Too many unfinished jobs", problem.String("title"));
+            Assert.True(retry.Headers.RetryAfter is not null, "a 429 carries Retry-After");
+        }
+
+        Assert.Equal(JobStatuses.Failed, (await client.StatusAsync(failed)).String("status"));
+        using (var cancel = await client.DeleteAsync($"/v1/download/{running[0]}"))
+        {
+            Assert.Equal(HttpStatusCode.OK, cancel.StatusCode);
+        }
+
+        using (var retry = await RetryAsync(client, failed))
+        {
+            await ReadAsync(retry, HttpStatusCode.Accepted, "retry once a slot is free");
+        }
+
+        var final = await client.WaitForTerminalAsync(failed, JobTimeout, deployment.Diagnostics);
+        Assert.Equal(JobStatuses.Completed, final.String("status"));
+        Assert.Equal(1, final.Field("result").Long("successCount"));
+        using var cancelOther = await client.DeleteAsync($"/v1/download/{running[1]}");
+    }
+
     private static async Task<HttpResponseMessage> RetryAsync(HttpClient client, string jobId, string? idempotencyKey = null)
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, $"/v1/download/{jobId}/retry");

@@ -16,6 +16,8 @@ public abstract class OperatorDeployment : IAsyncLifetime
     public const int MaxAttempts = 2;
     public const int JobTimeoutMs = 7000;
     public const int TtlSeconds = 5;
+    /// <summary>A retried job counts as unfinished again, within this cap.</summary>
+    public const int MaxActiveJobsPerOwner = 2;
     public static readonly TimeSpan JobTimeout = TimeSpan.FromSeconds(40);
     private static readonly TimeSpan SeedTimeout = TimeSpan.FromSeconds(60);
 
@@ -77,6 +79,7 @@ public abstract class OperatorDeployment : IAsyncLifetime
         ["JOB_TIMEOUT_MS"] = JobTimeoutMs.ToString(CultureInfo.InvariantCulture),
         ["JOB_TTL_SECONDS"] = TtlSeconds.ToString(CultureInfo.InvariantCulture),
         ["ORLEANS_REMINDER_PERIOD_SECONDS"] = "1",
+        ["MAX_ACTIVE_JOBS_PER_OWNER"] = MaxActiveJobsPerOwner.ToString(CultureInfo.InvariantCulture),
         ["DOWNLOAD_DELAY_ENABLED"] = "true",
         ["DOWNLOAD_DELAY_MIN_MS"] = "4000",
         ["DOWNLOAD_DELAY_MAX_MS"] = "4500",
