@@ -48,7 +48,17 @@ public sealed class JobRetry(IJobStore store, JobStateCodec codec, IGrainFactory
         var now = time.GetUtcNow();
         var again = Requeue(next, request.IdempotencyKey);
         events.Emit(next, JobEventType.Progress, null, now);
-        var outcome = await WriteAsync(jobId, state.Etag, next, request);
+        RequeueStatus outcome;
+        try
+        {
+            outcome = await WriteAsync(jobId, state.Etag, next, request);
+        }
+        catch
+        {
+            // Storage did not answer: the event is not kept (a later retry would emit its seq again).
+            events.DropUnpublished();
+            throw;
+        }
         if (outcome != RequeueStatus.Requeued)
         {
             events.DropUnpublished();
