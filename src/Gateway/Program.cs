@@ -17,6 +17,7 @@ return await HostRunner.RunAsync(async () =>
     app.MapDelineateHealth();
     app.MapDelineateTelemetry();
     app.MapDownloadApi();
+    app.MapOperatorApi();
     app.MapBlobApi();
     await app.RunAsync();
 });

@@ -37,7 +37,19 @@ public interface IDownloadJobGrain : IGrainWithGuidKey
     [Alias("Cancel")]
     Task<CancelOutcome> Cancel();
 
-    /// <summary>Deletes the job's state and export: its retention has passed.</summary>
+    /// <summary>Deletes a finished job's state and export: its retention has passed. An unfinished job (retried since) stays.</summary>
     [Alias("Expire")]
     Task Expire();
+
+    /// <summary>
+    /// Runs a failed job, or a completed one with failed files, again for its failed and unfinished
+    /// files only; ready and missing files are kept. The job is queued again and goes through
+    /// admission; its events go on from the last seq, and the archive is built anew.
+    /// </summary>
+    [Alias("Retry")]
+    Task<RetryOutcome> Retry(RetryJobRequest request);
+
+    /// <summary>Deletes a finished job's state, index entries and export now, before its retention ends.</summary>
+    [Alias("Purge")]
+    Task<PurgeOutcome> Purge();
 }

@@ -35,6 +35,7 @@ public static class JobServiceCollectionExtensions
         services.TryAddSingleton<FileFetcher>();
         services.TryAddSingleton<JobMetrics>();
         services.TryAddSingleton<JobBundler>();
+        services.TryAddSingleton<JobRetry>();
         services.TryAddSingleton<JobStateCodec>();
         services.TryAddSingleton<JobIntake>();
         services.TryAddSingleton<RunSlots>();

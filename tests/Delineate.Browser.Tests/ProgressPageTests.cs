@@ -288,6 +288,34 @@ public sealed class ProgressPageTests(PageGatewayFixture fixture, ITestOutputHel
     }
 
     [Fact]
+    public async Task A_finished_job_has_a_purge_button_that_deletes_it_and_retry_only_where_a_run_could_help()
+    {
+        await using var browser = await ChromiumSession.StartAsync(fixture.Directory, "purge");
+        var page = await ProgressPage.OpenAsync(await browser.PageAsync(), fixture.Gateway.BaseAddress);
+        const string user = "browser-purge";
+        await page.SetUserAsync(user);
+
+        // Every file missing: failed, but a new run would find none of them either.
+        var failed = await page.StartJobAsync("10008 10009");
+        await page.WaitForStatusAsync(failed, "failed", JobTimeout);
+        await Assertions.Expect(page.RetryButton(failed)).ToBeHiddenAsync();
+        await Assertions.Expect(page.PurgeButton(failed)).ToBeVisibleAsync();
+
+        var completed = await page.StartJobAsync("70000 70007");
+        await Assertions.Expect(page.PurgeButton(completed)).ToBeHiddenAsync();
+        await page.WaitForStatusAsync(completed, "completed", JobTimeout);
+        await Assertions.Expect(page.RetryButton(completed)).ToBeHiddenAsync();
+
+        await page.PurgeButton(completed).ClickAsync();
+        await Assertions.Expect(page.Job(completed)).ToHaveCountAsync(0);
+        await Assertions.Expect(page.Job(failed)).ToBeVisibleAsync();
+        using var http = new HttpClient { BaseAddress = fixture.Gateway.BaseAddress };
+        http.DefaultRequestHeaders.Add("X-User-Id", user);
+        using var status = await http.GetAsync($"/v1/download/status/{completed}");
+        Assert.Equal(System.Net.HttpStatusCode.NotFound, status.StatusCode);
+    }
+
+    [Fact]
     public async Task The_page_fits_a_phone_and_passes_an_axe_accessibility_check()
     {
         await using var browser = await ChromiumSession.StartAsync(fixture.Directory, "phone", ChromiumSession.Phone);

@@ -13,7 +13,7 @@ using Microsoft.Extensions.Options;
 
 namespace Delineate.Gateway.Api;
 
-/// <summary>The job API: initiate, status, live progress, cancel, download, list, and the old service's calls.</summary>
+/// <summary>The job API: initiate, status, live progress, download, list, and the old service's calls (cancel, retry and purge: <see cref="OperatorApi"/>).</summary>
 public static class DownloadApi
 {
     public const string IdempotencyHeader = "Idempotency-Key";
@@ -53,12 +53,6 @@ public static class DownloadApi
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status404NotFound)
             .WithSummary("Server-Sent Events: the same events as the WebSocket; `id:` is the seq, Last-Event-ID resumes");
-        api.MapDelete("/{jobId:" + JobIdRouteConstraint.Name + "}", CancelAsync)
-            .Produces<StatusJson>()
-            .ProducesValidationProblem()
-            .ProducesProblem(StatusCodes.Status404NotFound)
-            .ProducesProblem(StatusCodes.Status409Conflict)
-            .WithSummary("Cancel a job that has not finished");
         api.MapGet("/{jobId:" + JobIdRouteConstraint.Name + "}", DownloadAsync)
             .Produces(StatusCodes.Status302Found)
             .ProducesValidationProblem()
@@ -96,7 +90,7 @@ public static class DownloadApi
             return problem!;
         }
         var idempotencyKey = context.Request.Headers[IdempotencyHeader].ToString();
-        if (idempotencyKey.Length > 0 && !IsSaneKey(idempotencyKey))
+        if (idempotencyKey.Length > 0 && !JobLookup.IsSaneKey(idempotencyKey))
         {
             return Problems.Field(IdempotencyHeader, "Must be 1 to 255 printable ASCII characters.", "Invalid header");
         }
@@ -137,7 +131,7 @@ public static class DownloadApi
     {
         if (!JobIds.TryParse(jobId, out var id))
         {
-            return InvalidJobId();
+            return JobLookup.InvalidJobId();
         }
         var snapshot = await cluster.GetGrain<IDownloadJobGrain>(id).GetStatus();
         // Another owner's job is indistinguishable from a missing one.
@@ -147,7 +141,7 @@ public static class DownloadApi
     public static async Task<IResult> SubscribeAsync(string jobId, string? after, HttpContext context, IClusterClient cluster, JobEventRelay relay,
         StreamLimiter streams, IOptions<GatewayOptions> options, IOptions<JsonOptions> json)
     {
-        var (header, problem) = await FindAsync(jobId, context, cluster);
+        var (header, problem) = await JobLookup.FindAsync(jobId, context, cluster);
         if (header is null)
         {
             return problem!;
@@ -177,7 +171,7 @@ public static class DownloadApi
     public static async Task<IResult> EventsAsync(string jobId, string? after, HttpContext context, IClusterClient cluster, JobEventRelay relay,
         StreamLimiter streams, IOptions<GatewayOptions> options, IOptions<JsonOptions> json)
     {
-        var (header, problem) = await FindAsync(jobId, context, cluster);
+        var (header, problem) = await JobLookup.FindAsync(jobId, context, cluster);
         if (header is null)
         {
             return problem!;
@@ -198,33 +192,16 @@ public static class DownloadApi
         return Results.Empty;
     }
 
-    public static async Task<IResult> CancelAsync(string jobId, HttpContext context, IClusterClient cluster)
-    {
-        var (header, problem) = await FindAsync(jobId, context, cluster);
-        if (header is null)
-        {
-            return problem!;
-        }
-        var grain = cluster.GetGrain<IDownloadJobGrain>(header.JobId);
-        return await grain.Cancel() switch
-        {
-            CancelOutcome.Cancelled when await grain.GetStatus() is { } cancelled => TypedResults.Ok(cancelled.ToJson(context.Request)),
-            CancelOutcome.AlreadyFinished => Problems.Of(StatusCodes.Status409Conflict, "Already finished",
-                $"The job is {Lower((await grain.GetHeader())?.Status ?? header.Status)}; only unfinished jobs can be cancelled."),
-            _ => Problems.JobNotFound(),
-        };
-    }
-
     public static async Task<IResult> DownloadAsync(string jobId, HttpContext context, IClusterClient cluster)
     {
-        var (header, problem) = await FindAsync(jobId, context, cluster);
+        var (header, problem) = await JobLookup.FindAsync(jobId, context, cluster);
         if (header is null)
         {
             return problem!;
         }
         if (!header.Status.IsTerminal())
         {
-            return Problems.Of(StatusCodes.Status409Conflict, "Not finished", $"The job is {Lower(header.Status)} ({header.Percent}%).");
+            return Problems.Of(StatusCodes.Status409Conflict, "Not finished", $"The job is {JobLookup.Lower(header.Status)} ({header.Percent}%).");
         }
         // Only a finished job's links are signed.
         var snapshot = await cluster.GetGrain<IDownloadJobGrain>(header.JobId).GetStatus();
@@ -232,7 +209,7 @@ public static class DownloadApi
         {
             return TypedResults.Redirect(archive);
         }
-        return Problems.Of(StatusCodes.Status409Conflict, "No archive", $"The job is {Lower(header.Status)} and has no archive.");
+        return Problems.Of(StatusCodes.Status409Conflict, "No archive", $"The job is {JobLookup.Lower(header.Status)} and has no archive.");
     }
 
     public static async Task<IResult> ListAsync(string? status, string? limit, string? cursor, HttpContext context, IJobStore store)
@@ -371,24 +348,6 @@ public static class DownloadApi
         }
     }
 
-    /// <summary>
-    /// The caller's job (owner, seq and status only: no link is signed for a check), or the problem to
-    /// answer: 400 for a malformed id, 404 for unknown or not yours.
-    /// </summary>
-    private static async Task<(JobHeader? Header, IResult? Problem)> FindAsync(string jobId, HttpContext context, IClusterClient cluster)
-    {
-        if (!JobIds.TryParse(jobId, out var id))
-        {
-            return (null, InvalidJobId());
-        }
-        var header = await cluster.GetGrain<IDownloadJobGrain>(id).GetHeader();
-        // Another owner's job is indistinguishable from a missing one.
-        return header is null || header.Owner != Owner.Of(context) ? (null, Problems.JobNotFound()) : (header, null);
-    }
-
-    private static IResult InvalidJobId() =>
-        Problems.Field("jobId", "Must be a job id (a GUID like 0193a4b2-7c1d-7e8f-9a0b-1c2d3e4f5a6b).", "Invalid job id");
-
     private static bool TryParseSeq(string? text, out long? seq)
     {
         seq = null;
@@ -404,10 +363,6 @@ public static class DownloadApi
         return false;
     }
 
-    private static bool IsSaneKey(string key) => key.Length <= 255 && key.All(c => c >= ' ' && c < 127);
-
     private static string HashOf(IReadOnlyList<int> fileIds) =>
         Convert.ToHexString(SHA256.HashData(Encoding.ASCII.GetBytes(string.Join(',', fileIds))));
-
-    private static string Lower(JobStatus status) => status.ToString().ToLowerInvariant();
 }

@@ -91,6 +91,7 @@ public static class GatewayApiExtensions
         {
             o.ShouldInclude = d => !(d.RelativePath ?? "").StartsWith("dashboard", StringComparison.OrdinalIgnoreCase);
             o.AddDocumentTransformer<ApiKeySecurityTransformer>();
+            o.AddDocumentTransformer<WebhookDocumentTransformer>();
         });
         return services;
     }

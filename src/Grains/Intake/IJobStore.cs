@@ -24,6 +24,14 @@ public interface IJobStore
     /// </summary>
     Task<bool> WriteAsync(Guid jobId, JobWrite write);
 
+    /// <summary>
+    /// Puts a finished job back in its shard's queue with <paramref name="write"/> (a queued record):
+    /// it leaves the expiring set, its record no longer expires, and it counts against the owner's and
+    /// the cluster's caps again, which it must fit in. One atomic step, tagged like <see cref="WriteAsync"/>,
+    /// so a retry of a write whose answer was lost recognises it (and is not counted twice).
+    /// </summary>
+    Task<RequeueStatus> RequeueAsync(Guid jobId, JobWrite write, AdmissionLimits limits);
+
     /// <summary>Deletes a job's record and its index entry (it expired, or was purged).</summary>
     Task DeleteAsync(Guid jobId, string owner);
 

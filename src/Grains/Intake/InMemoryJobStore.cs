@@ -110,6 +110,41 @@ public sealed class InMemoryJobStore(TimeProvider time) : IJobStore
         }
     }
 
+    public Task<RequeueStatus> RequeueAsync(Guid jobId, JobWrite write, AdmissionLimits limits)
+    {
+        lock (_lock)
+        {
+            if (!_records.TryGetValue(jobId, out var record) || (record.ETag != write.ExpectedETag && record.ETag != write.NewETag))
+            {
+                return Task.FromResult(RequeueStatus.Conflict);
+            }
+            var shard = _shards[IntakeShards.Of(write.Owner)];
+            if (!shard.Pending.ContainsKey(jobId))
+            {
+                var active = _active.GetValueOrDefault(write.Owner);
+                if (active >= limits.MaxActivePerOwner)
+                {
+                    return Task.FromResult(RequeueStatus.OverCap);
+                }
+                if (_activeTotal >= limits.MaxActive)
+                {
+                    return Task.FromResult(RequeueStatus.OverClusterCap);
+                }
+                shard.Pending[jobId] = new ShardJob(jobId, write.Owner, write.Summary.UpdatedAt.ToUnixTimeMilliseconds(), false);
+                _active[write.Owner] = active + 1;
+                _activeTotal++;
+            }
+            else
+            {
+                shard.Pending[jobId] = shard.Pending[jobId] with { Running = false };
+            }
+            _records[jobId] = new Record(write.NewETag, write.Data, write.Owner);
+            IndexOf(write.Owner)[jobId] = write.Summary;
+            shard.Expiring.Remove(jobId);
+            return Task.FromResult(RequeueStatus.Requeued);
+        }
+    }
+
     public Task DeleteAsync(Guid jobId, string owner)
     {
         lock (_lock)

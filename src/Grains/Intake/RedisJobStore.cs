@@ -107,6 +107,33 @@ public sealed class RedisJobStore(Func<Task<IConnectionMultiplexer>> connect, st
         return 0
         """;
 
+    // KEYS: record, index, pending, running, active, expiring, cluster total. ARGV: expected, new, data, id,
+    // summary, member, owner, queuedMs, cap, cluster cap. Answers 0 requeued, -1 tag conflict, -2 over the
+    // owner's cap, -3 over the cluster's. A job already pending (a retried write) is not counted again.
+    private const string RequeueScript = """
+        local etag = redis.call('HGET', KEYS[1], 'etag')
+        if not etag or (etag ~= ARGV[1] and etag ~= ARGV[2]) then
+          return -1
+        end
+        if not redis.call('ZSCORE', KEYS[3], ARGV[6]) then
+          if tonumber(redis.call('HGET', KEYS[5], ARGV[7]) or '0') >= tonumber(ARGV[9]) then
+            return -2
+          end
+          if tonumber(redis.call('GET', KEYS[7]) or '0') >= tonumber(ARGV[10]) then
+            return -3
+          end
+          redis.call('ZADD', KEYS[3], ARGV[8], ARGV[6])
+          redis.call('HINCRBY', KEYS[5], ARGV[7], 1)
+          redis.call('INCR', KEYS[7])
+        end
+        redis.call('HSET', KEYS[1], 'etag', ARGV[2], 'data', ARGV[3])
+        redis.call('PERSIST', KEYS[1])
+        redis.call('HSET', KEYS[2], ARGV[4], ARGV[5])
+        redis.call('SREM', KEYS[4], ARGV[6])
+        redis.call('ZREM', KEYS[6], ARGV[6])
+        return 0
+        """;
+
     // KEYS: record, index, expiring, pending, running, active, cluster total. ARGV: id, member, owner.
     // An owner's index hash goes with its last entry (Redis deletes an emptied hash), its count at 0.
     private const string DeleteScript = """
@@ -219,6 +246,24 @@ public sealed class RedisJobStore(Func<Task<IConnectionMultiplexer>> connect, st
             [write.ExpectedETag, write.NewETag, write.Data, jobId.ToString("N"), JobStateCodec.EncodeSummary(write.Summary),
              expires is null ? "" : "1", member, write.Owner, ttl, expires?.ToUnixTimeMilliseconds() ?? 0]);
         return (int)result == 0;
+    }
+
+    public async Task<RequeueStatus> RequeueAsync(Guid jobId, JobWrite write, AdmissionLimits limits)
+    {
+        var shard = IntakeShards.Of(write.Owner);
+        var db = await DatabaseAsync();
+        var result = (int)await db.ScriptEvaluateAsync(RequeueScript,
+            [RecordKey(jobId), Index(write.Owner), Pending(shard), Running(shard), Active(shard), Expiring(shard), ActiveTotalKey],
+            [write.ExpectedETag, write.NewETag, write.Data, jobId.ToString("N"), JobStateCodec.EncodeSummary(write.Summary),
+             JobStateCodec.Member(jobId, write.Owner), write.Owner, write.Summary.UpdatedAt.ToUnixTimeMilliseconds(),
+             limits.MaxActivePerOwner, limits.MaxActive]);
+        return result switch
+        {
+            0 => RequeueStatus.Requeued,
+            -2 => RequeueStatus.OverCap,
+            -3 => RequeueStatus.OverClusterCap,
+            _ => RequeueStatus.Conflict,
+        };
     }
 
     public async Task DeleteAsync(Guid jobId, string owner)

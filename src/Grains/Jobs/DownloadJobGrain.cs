@@ -22,6 +22,7 @@ public sealed class DownloadJobGrain(
     [PersistentState(DownloadJobGrain.StateName, DownloadJobGrain.StorageName)] IPersistentState<DownloadJobState> state,
     FileFetcher fetcher,
     JobBundler bundler,
+    JobRetry retry,
     IFileSource source,
     IExportStore exports,
     IOptions<JobOptions> options,
@@ -43,6 +44,7 @@ public sealed class DownloadJobGrain(
     private JobStateWriter _writer = null!;
     private JobWakeReminder _wake = null!;
     private IGrainTimer? _workTimer;
+    private Task _run = Task.CompletedTask;
     private CancellationTokenSource? _cancel;
     private bool _pausing;
     /// <summary>The seq of the admission event while it waits to be stored with the first progress.</summary>
@@ -112,16 +114,11 @@ public sealed class DownloadJobGrain(
         return CancelOutcome.Cancelled;
     }
 
-    public async Task Expire()
-    {
-        if (Exists)
-        {
-            await exports.DeleteAsync(S.ArchiveKey ?? StorageKeys.Export(JobId), CancellationToken.None);
-            await state.ClearStateAsync();
-        }
-        await _wake.RemoveAsync();
-        DeactivateOnIdle();
-    }
+    public Task Expire() => JobRemoval.ExpireAsync(JobId, state, exports, _wake, DeactivateOnIdle);
+
+    public Task<PurgeOutcome> Purge() => JobRemoval.PurgeAsync(JobId, state, exports, _wake, DeactivateOnIdle);
+
+    public Task<RetryOutcome> Retry(RetryJobRequest request) => retry.RetryAsync(JobId, state, _writer, _events, request, _run);
 
     public async Task ReceiveReminder(string reminderName, TickStatus status)
     {
@@ -160,7 +157,7 @@ public sealed class DownloadJobGrain(
             return;
         }
         _cancel = new CancellationTokenSource();
-        _workTimer = this.RegisterGrainTimer(static (grain, token) => grain.RunAsync(token), this,
+        _workTimer = this.RegisterGrainTimer(static (grain, token) => grain._run = grain.RunAsync(token), this,
             new GrainTimerCreationOptions { DueTime = TimeSpan.Zero, Period = Timeout.InfiniteTimeSpan, Interleave = true, KeepAlive = true });
     }
 

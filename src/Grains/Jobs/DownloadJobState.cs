@@ -33,4 +33,8 @@ public sealed class DownloadJobState
     [Id(16)] public string? Error { get; set; }
     /// <summary>How many times the job's work was (re)started: 1 normally, more after failovers.</summary>
     [Id(17)] public int Runs { get; set; }
+    /// <summary>How many times an operator retried the job (<see cref="JobRetry"/>).</summary>
+    [Id(18)] public int Retries { get; set; }
+    /// <summary>The idempotency key of the last retry: the same key again changes nothing.</summary>
+    [Id(19)] public string? RetryKey { get; set; }
 }

@@ -41,6 +41,9 @@ public sealed class JobEventLog(Guid jobId, IAsyncStream<JobEvent> stream, long 
         });
     }
 
+    /// <summary>Forgets the recorded events not published yet: the change they belong to was refused and never stored.</summary>
+    public void DropUnpublished() => _outbox.Clear();
+
     /// <summary>Publishes, in order, every recorded event whose seq is at most <paramref name="persistedSeq"/>.</summary>
     public async Task PublishUpToAsync(long persistedSeq)
     {

@@ -100,6 +100,10 @@ public sealed class ProgressPage
 
     public ILocator CancelButton(string jobId) => Job(jobId).GetByRole(AriaRole.Button, new() { NameRegex = new Regex("^Cancel job ") });
 
+    public ILocator RetryButton(string jobId) => Job(jobId).GetByRole(AriaRole.Button, new() { NameRegex = new Regex("^Retry failed files of job ") });
+
+    public ILocator PurgeButton(string jobId) => Job(jobId).GetByRole(AriaRole.Button, new() { NameRegex = new Regex("^Purge job ") });
+
     public ILocator DownloadButton(string jobId) => Job(jobId).GetByRole(AriaRole.Link, new() { NameRegex = new Regex(@"^Download archive \(\d+ files\) of job ") });
 
     public async Task ExpandFilesAsync(string jobId)

@@ -17,7 +17,7 @@ namespace Delineate.Grains.Tests.Storage;
 /// The rules every <see cref="IJobStore"/> keeps (embedded mode's memory, clustered mode's Redis):
 /// the same cases run against each. Every test has a store of its own.
 /// </summary>
-public abstract class JobStoreContractTests
+public abstract partial class JobStoreContractTests
 {
     protected const int Cap = 100;
 

@@ -129,6 +129,14 @@ export class DownloadApi extends EventTarget {
     return this.#request('DELETE', `${API}/${encodeURIComponent(jobId)}`);
   }
 
+  retry(jobId) {
+    return this.#request('POST', `${API}/${encodeURIComponent(jobId)}/retry`);
+  }
+
+  purge(jobId) {
+    return this.#request('DELETE', `${API}/${encodeURIComponent(jobId)}?purge=true`);
+  }
+
   subscribeUrl(jobId, afterSeq) {
     const scheme = window.location.protocol === 'https:' ? 'wss:' : 'ws:';
     const query = afterSeq >= 0 ? `?after=${afterSeq}` : '';

@@ -5,6 +5,7 @@ import { ApiError, DownloadApi, NetworkError, newTraceParent } from './api.js';
 import { ConnectionIndicator } from './connection-indicator.js';
 import { initiateBody, parseFileIds } from './file-ids.js';
 import { JobCard, describeEnd } from './job-card.js';
+import { JobActions } from './job-actions.js';
 import { JobConnection, backoffDelay } from './job-connection.js';
 import { JobModel } from './job-model.js';
 import { formatClock, formatNumber, shortId } from './format.js';
@@ -25,6 +26,7 @@ const template = $('job-template');
 const jobsList = $('jobs');
 const jobsMessage = $('jobs-message');
 const moreButton = $('more-jobs');
+const actions = new JobActions({ api, announcer, page: { render, loadStatus, removeJob, follow } });
 
 /** @type {Map<string, { model: JobModel, card: JobCard, connection: JobConnection | null, finalLoaded: boolean }>} */
 const jobs = new Map();
@@ -197,9 +199,11 @@ function entryFor(jobId, createdAt) {
   if (!entry) {
     const model = new JobModel(jobId);
     model.createdAt = createdAt ?? null;
-    entry = { model, card: null, connection: null, finalLoaded: false, cancelling: false };
+    entry = { model, card: null, connection: null, finalLoaded: false, busy: null };
     entry.card = new JobCard(template, model, {
-      onCancel: () => cancelJob(entry),
+      onCancel: () => actions.cancel(entry),
+      onRetry: () => actions.retry(entry),
+      onPurge: () => actions.purge(entry),
       onExpand: () => {
         if (!entry.model.hasFullStatus) {
           loadStatus(entry);
@@ -425,32 +429,6 @@ function removeJob(entry, reason) {
   announcer.forget(jobId);
   entry.card.element.remove();
   showJobsCount();
-}
-
-async function cancelJob(entry) {
-  if (entry.cancelling || entry.model.terminal) {
-    return;
-  }
-  entry.cancelling = true;
-  entry.card.setCancelling(true);
-  try {
-    const status = await api.cancel(entry.model.jobId);
-    entry.model.applyStatus(status);
-    entry.finalLoaded = true;
-    render(entry);
-    entry.connection?.stop('done');
-  } catch (error) {
-    if (error instanceof ApiError && error.status === 409) {
-      await loadStatus(entry);
-    } else if (error instanceof ApiError && error.status === 404) {
-      removeJob(entry, 'expired');
-    } else {
-      announcer.say(`Job ${shortId(entry.model.jobId)} could not be cancelled: ${error.message}`);
-    }
-  } finally {
-    entry.cancelling = false;
-    entry.card.setCancelling(false);
-  }
 }
 
 // ---- Start -----------------------------------------------------------------------------------

@@ -1,5 +1,5 @@
 // One job's card: progress bar, phase, counts, ETA, result links, error and trace id, cancel,
-// and the per-file table. Built from the page's <template>; text only, never HTML from the API.
+// retry and purge, and the per-file table. Built from the page's <template>; text only, never HTML from the API.
 // After each render the card dispatches `delineate:render` with what it now shows.
 
 import {
@@ -29,7 +29,7 @@ export class JobCard {
   /**
    * @param {HTMLTemplateElement} template
    * @param {import('./job-model.js').JobModel} model
-   * @param {{ onCancel: () => void, onExpand: () => void }} actions
+   * @param {{ onCancel: () => void, onRetry: () => void, onPurge: () => void, onExpand: () => void }} actions
    */
   constructor(template, model, actions) {
     this.#model = model;
@@ -56,6 +56,8 @@ export class JobCard {
       traceId: q('.job-trace-id'),
       download: q('.job-download'),
       cancel: q('.job-cancel'),
+      retry: q('.job-retry'),
+      purge: q('.job-purge'),
       expires: q('.job-expires'),
       files: q('.job-files'),
       filesSummary: q('.job-files summary'),
@@ -74,8 +76,12 @@ export class JobCard {
     this.#parts.progress.setAttribute('aria-label', `Progress of job ${shortId(id)}`);
     this.#parts.progress.setAttribute('aria-describedby', this.#parts.phase.id);
     this.#parts.cancel.setAttribute('aria-label', `Cancel job ${shortId(id)}`);
+    this.#parts.retry.setAttribute('aria-label', `Retry failed files of job ${shortId(id)}`);
+    this.#parts.purge.setAttribute('aria-label', `Purge job ${shortId(id)}: delete it and its archive now`);
     this.#parts.scroll.setAttribute('aria-label', `Files of job ${shortId(id)}`);
     this.#parts.cancel.addEventListener('click', () => actions.onCancel());
+    this.#parts.retry.addEventListener('click', () => actions.onRetry());
+    this.#parts.purge.addEventListener('click', () => actions.onPurge());
     this.#parts.files.addEventListener('toggle', () => {
       if (this.#parts.files.open) {
         this.#renderFiles();
@@ -92,9 +98,13 @@ export class JobCard {
     return this.#model.createdAt;
   }
 
-  setCancelling(cancelling) {
-    this.#parts.cancel.disabled = cancelling;
-    this.#parts.cancel.textContent = cancelling ? 'Cancelling…' : 'Cancel';
+  /** While an action is under way (`cancel`, `retry`, `purge`, or null when none), its button says so. */
+  setBusy(action) {
+    const p = this.#parts;
+    p.cancel.disabled = p.retry.disabled = p.purge.disabled = action !== null;
+    p.cancel.textContent = action === 'cancel' ? 'Cancelling…' : 'Cancel';
+    p.retry.textContent = action === 'retry' ? 'Retrying…' : 'Retry failed files';
+    p.purge.textContent = action === 'purge' ? 'Purging…' : 'Purge';
   }
 
   render({ traceId } = {}) {
@@ -156,6 +166,9 @@ export class JobCard {
       p.download.removeAttribute('href');
     }
     p.cancel.hidden = m.terminal;
+    // Worth a retry: failed with some file not missing, or completed with failed files.
+    p.retry.hidden = !((m.status === 'failed' && m.filesMissing < m.filesTotal) || (m.status === 'completed' && m.filesFailed > 0));
+    p.purge.hidden = !m.terminal;
     const expiresAt = m.terminal ? m.result?.expiresAt : null;
     p.expires.hidden = !expiresAt;
     p.expires.textContent = expiresAt ? `Links valid until ${formatClock(expiresAt)}` : '';

@@ -35,6 +35,16 @@ export class JobModel {
     return isTerminalStatus(this.status);
   }
 
+  /** Retried: not finished any more; its seq goes on, its progress starts over from what the service says. */
+  restart() {
+    this.status = 'queued';
+    this.phase = 'queued';
+    this.progress = 0;
+    this.etaSeconds = null;
+    this.result = null;
+    this.error = null;
+  }
+
   /** From a GET /jobs item: only what is not known better already. */
   applyListItem(item) {
     this.createdAt ??= item.createdAt;
