@@ -4,7 +4,15 @@ using Delineate.Abstractions;
 namespace Delineate.Gateway.Api;
 
 /// <summary><c>POST /v1/download/initiate</c> body (documented shape; parsed by <see cref="InitiateRequestParser"/>).</summary>
-public sealed record InitiateRequestBody([property: JsonPropertyName("file_ids")] IReadOnlyList<int> FileIds);
+/// <param name="FileIds">1 to 1000 file ids in [10000, 100000000]; duplicates are dropped.</param>
+/// <param name="CallbackUrl">
+/// Optional: an absolute http(s) URL that gets a signed POST of the terminal event and the result
+/// when the job ends (<c>Delineate-Signature</c> header). Private, loopback and link-local
+/// destinations are refused unless the service allows them.
+/// </param>
+public sealed record InitiateRequestBody(
+    [property: JsonPropertyName("file_ids")] IReadOnlyList<int> FileIds,
+    [property: JsonPropertyName("callback_url")] string? CallbackUrl = null);
 
 /// <summary><c>POST /v1/download/check</c> and <c>/start</c> body.</summary>
 public sealed record FileRequestBody([property: JsonPropertyName("file_id")] int FileId);
@@ -48,7 +56,12 @@ public sealed record StatusJson(
     ResultJson? Result,
     IReadOnlyList<FileResultJson> Files,
     string? Error,
-    string? TraceId);
+    string? TraceId,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] WebhookJson? Webhook = null);
+
+/// <summary>The completion webhook of a job initiated with a <c>callback_url</c>.</summary>
+/// <param name="LastError">What went wrong with the latest failed attempt (kept once delivered, to explain the attempts).</param>
+public sealed record WebhookJson(string Url, WebhookStatus Status, int Attempts, string? LastError);
 
 public sealed record ResultJson(
     int SuccessCount,

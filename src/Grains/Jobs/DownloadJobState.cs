@@ -1,4 +1,5 @@
 using Delineate.Abstractions;
+using Delineate.Grains.Webhooks;
 
 namespace Delineate.Grains.Jobs;
 
@@ -33,4 +34,6 @@ public sealed class DownloadJobState
     [Id(16)] public string? Error { get; set; }
     /// <summary>How many times the job's work was (re)started: 1 normally, more after failovers.</summary>
     [Id(17)] public int Runs { get; set; }
+    /// <summary>The completion webhook and its delivery, when one was asked for (absent in older state).</summary>
+    [Id(18)] public WebhookState? Webhook { get; set; }
 }

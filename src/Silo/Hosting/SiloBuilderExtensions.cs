@@ -48,6 +48,7 @@ public static class SiloBuilderExtensions
         silo.Services.AddKeyedSingleton<IGrainStorage>(DownloadJobGrain.StorageName,
             (sp, _) => ActivatorUtilities.CreateInstance<JobGrainStorage>(sp));
         silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, IntakeShardStarter>();
+        silo.Services.AddSingleton<LocalSilo>();
         // The pulling agents poll the memory-stream queues every 100 ms by default: that wait is most of
         // publish -> client latency (bench P3). 10 ms costs a few hundred cheap local polls a second.
         // A partition's stream carries many jobs, delivered one batch at a time per consumer: larger batches.
