@@ -67,7 +67,7 @@ public sealed class WebhookDeliveryTests : IAsyncLifetime
         var webhook = status.Field("webhook");
         Assert.Equal(3, webhook.Long("attempts"));
         Assert.Equal("HTTP 500", webhook.String("lastError"));
-        var received = Receiver.Received;
+        var received = Receiver.For(jobId);
         Assert.Equal([500, 500, 200], received.Select(r => r.Answered));
         Assert.Equal(["1", "2", "3"], received.Select(r => r.AttemptHeader));
         foreach (var attempt in received)
@@ -108,6 +108,35 @@ public sealed class WebhookDeliveryTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_failed_and_a_cancelled_job_are_reported_with_their_own_terminal_event()
+    {
+        Receiver.Answer = _ => StatusCodes.Status204NoContent;
+        var client = Host.Client(TestData.NewOwner("webhook-ends"));
+        var callback = Receiver.Url.ToString();
+        // Only missing files: the job fails. Many files: it is still running when it is cancelled.
+        var failed = await InitiateAsync(client, [70001, 70002], callback);
+        var cancelled = await InitiateAsync(client, TestData.AvailableIds(200, 80003), callback);
+        using (var cancel = await client.DeleteAsync($"/v1/download/{cancelled}"))
+        {
+            Assert.Equal(HttpStatusCode.OK, cancel.StatusCode);
+        }
+
+        foreach (var (jobId, end) in new[] { (failed, "failed"), (cancelled, "cancelled") })
+        {
+            var status = await WaitForWebhookAsync(client, jobId, "delivered");
+            Assert.Equal(1, status.Field("webhook").Long("attempts"));
+            var payload = Assert.Single(Receiver.For(jobId)).Json;
+            Assert.Equal((end, end, status.Long("seq")), (payload.String("type"), payload.String("status"), payload.Long("seq")));
+            Assert.Equal(status.Field("result").String("message"), payload.Field("result").String("message"));
+            if (end == "failed")
+            {
+                Assert.Equal(status.String("error"), payload.String("error"));
+                Assert.Equal(JsonValueKind.Null, payload.Field("result").Field("archiveUrl").ValueKind);
+            }
+        }
+    }
+
+    [Fact]
     public async Task A_job_without_a_callback_shows_no_webhook()
     {
         var client = Host.Client(TestData.NewOwner("no-webhook"));
@@ -128,6 +157,14 @@ public sealed class WebhookDeliveryTests : IAsyncLifetime
         await ProblemAssert.IsValidationProblemAsync(response, "callback_url");
     }
 
+    private static async Task<string> InitiateAsync(HttpClient client, int[] fileIds, string callback)
+    {
+        using var response = await client.PostJsonAsync("/v1/download/initiate", JsonSerializer.Serialize(new { file_ids = fileIds, callback_url = callback }));
+        var body = JsonElementExtensions.ParseJson(await response.Content.ReadAsStringAsync());
+        Assert.True(response.StatusCode == HttpStatusCode.Accepted, body.GetRawText());
+        return body.String("jobId");
+    }
+
     private async Task<JsonElement> WaitForWebhookAsync(HttpClient client, string jobId, string expected)
     {
         JsonElement? last = null;
@@ -145,7 +182,7 @@ public sealed class WebhookDeliveryTests : IAsyncLifetime
                 }
                 return state == expected ? status : null;
             },
-            () => $"last status: {last?.GetRawText() ?? "none"}\nreceived: {string.Join(", ", Receiver.Received.Select(r => r.Answered))}\n{Host.Tail()}",
+            () => $"last status: {last?.GetRawText() ?? "none"}\nreceived: {string.Join(", ", Receiver.For(jobId).Select(r => r.Answered))}\n{Host.Tail()}",
             TimeSpan.FromMilliseconds(100));
         return (JsonElement)boxed;
     }

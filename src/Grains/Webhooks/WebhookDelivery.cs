@@ -90,8 +90,12 @@ public sealed class WebhookDelivery(
         if (again)
         {
             Resume();
+            return;
         }
-        else if (IsSettled && !_unsaved && !_superseded)
+        // Nothing is due: the timer goes (a later Resume makes a new one), so it keeps nothing alive.
+        _timer?.Dispose();
+        _timer = null;
+        if (IsSettled && !_unsaved && !_superseded)
         {
             await wake.RemoveAsync();
         }

@@ -24,28 +24,33 @@ public sealed class WebhookReceiver : IAsyncDisposable
 
     private WebhookReceiver(WebApplication app) => _app = app;
 
-    /// <summary>The status code for a request, given how many came before it (0 for the first).</summary>
+    /// <summary>The status code for a request, given how many came before it for the same job (0 for the first).</summary>
     public Func<int, int> Answer { get; set; } = _ => StatusCodes.Status200OK;
 
     public Uri Url { get; private set; } = null!;
 
     public IReadOnlyList<ReceivedWebhook> Received => _received.ToList();
 
+    /// <summary>What was received for one job, in order.</summary>
+    public IReadOnlyList<ReceivedWebhook> For(string jobId) => _received.Where(r => r.JobIdHeader == jobId).ToList();
+
     public static async Task<WebhookReceiver> StartAsync()
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.WebHost.UseUrls("http://127.0.0.1:0");
+        // A sender's pooled keep-alive connection must not hold the test's teardown for the default 30 s.
+        builder.Services.Configure<Microsoft.Extensions.Hosting.HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(2));
         var app = builder.Build();
         var receiver = new WebhookReceiver(app);
-        var count = 0;
+        var counts = new ConcurrentDictionary<string, int>();
         app.MapPost("/hooks", async (HttpContext context) =>
         {
             using var buffer = new MemoryStream();
             await context.Request.Body.CopyToAsync(buffer, context.RequestAborted);
-            var index = Interlocked.Increment(ref count) - 1;
-            var status = receiver.Answer(index);
             var headers = context.Request.Headers;
+            var index = counts.AddOrUpdate(headers["Delineate-Job-Id"].ToString(), 0, (_, n) => n + 1);
+            var status = receiver.Answer(index);
             receiver._received.Enqueue(new ReceivedWebhook(
                 buffer.ToArray(), headers["Delineate-Signature"].ToString(), headers["Delineate-Job-Id"].ToString(),
                 headers["Delineate-Attempt"].ToString(), context.Request.ContentType, DateTimeOffset.UtcNow, status));
