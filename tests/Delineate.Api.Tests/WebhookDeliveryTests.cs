@@ -14,6 +14,7 @@ public sealed class WebhookDeliveryTests : IAsyncLifetime
 {
     public const string Secret = "webhook-delivery-tests-secret-0123456789";
     private const int BackoffBaseMs = 100;
+    private const int TimeoutMs = 1500;
     private static readonly TimeSpan SignatureTolerance = TimeSpan.FromMinutes(5);
 
     private GatewayHost? _host;
@@ -31,7 +32,7 @@ public sealed class WebhookDeliveryTests : IAsyncLifetime
             ["WEBHOOK_SECRET"] = Secret,
             ["WEBHOOK_ALLOW_PRIVATE_NETWORKS"] = "true",
             ["WEBHOOK_BACKOFF_BASE_MS"] = BackoffBaseMs.ToString(CultureInfo.InvariantCulture),
-            ["WEBHOOK_TIMEOUT_MS"] = "5000",
+            ["WEBHOOK_TIMEOUT_MS"] = TimeoutMs.ToString(CultureInfo.InvariantCulture),
         });
     }
 
@@ -133,6 +134,28 @@ public sealed class WebhookDeliveryTests : IAsyncLifetime
                 Assert.Equal(status.String("error"), payload.String("error"));
                 Assert.Equal(JsonValueKind.Null, payload.Field("result").Field("archiveUrl").ValueKind);
             }
+        }
+    }
+
+    [Fact]
+    public async Task An_attempt_that_gets_no_answer_in_time_counts_as_failed_and_is_retried()
+    {
+        Receiver.Answer = _ => StatusCodes.Status200OK;
+        Receiver.Delay = index => index == 0 ? TimeSpan.FromMilliseconds(TimeoutMs * 3) : TimeSpan.Zero;
+        var client = Host.Client(TestData.NewOwner("webhook-timeout"));
+        try
+        {
+            var jobId = await InitiateAsync(client, [70021], Receiver.Url.ToString());
+
+            var webhook = (await WaitForWebhookAsync(client, jobId, "delivered")).Field("webhook");
+
+            Assert.Equal(2, webhook.Long("attempts"));
+            Assert.Contains("WEBHOOK_TIMEOUT_MS", webhook.String("lastError"));
+            Assert.Equal(["1", "2"], Receiver.For(jobId).Select(r => r.AttemptHeader));
+        }
+        finally
+        {
+            Receiver.Delay = _ => TimeSpan.Zero;
         }
     }
 

@@ -27,6 +27,9 @@ public sealed class WebhookReceiver : IAsyncDisposable
     /// <summary>The status code for a request, given how many came before it for the same job (0 for the first).</summary>
     public Func<int, int> Answer { get; set; } = _ => StatusCodes.Status200OK;
 
+    /// <summary>How long to wait before answering a request, given how many came before it for the same job.</summary>
+    public Func<int, TimeSpan> Delay { get; set; } = _ => TimeSpan.Zero;
+
     public Uri Url { get; private set; } = null!;
 
     public IReadOnlyList<ReceivedWebhook> Received => _received.ToList();
@@ -54,6 +57,11 @@ public sealed class WebhookReceiver : IAsyncDisposable
             receiver._received.Enqueue(new ReceivedWebhook(
                 buffer.ToArray(), headers["Delineate-Signature"].ToString(), headers["Delineate-Job-Id"].ToString(),
                 headers["Delineate-Attempt"].ToString(), context.Request.ContentType, DateTimeOffset.UtcNow, status));
+            if (receiver.Delay(index) is { } delay && delay > TimeSpan.Zero)
+            {
+                // A sender that gave up has closed the connection: the wait ends with it.
+                await Task.Delay(delay, context.RequestAborted).ContinueWith(_ => { }, TaskScheduler.Default);
+            }
             return Results.StatusCode(status);
         });
         await app.StartAsync();
