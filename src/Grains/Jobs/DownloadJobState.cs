@@ -10,7 +10,8 @@ namespace Delineate.Grains.Jobs;
 [GenerateSerializer, Alias("Delineate.DownloadJobState")]
 public sealed class DownloadJobState
 {
-    public const int CurrentVersion = 1;
+    /// <summary>1: the first shape; 2: with <see cref="Webhook"/> (absent, so null, in version 1 state).</summary>
+    public const int CurrentVersion = 2;
 
     [Id(0)] public int Version { get; set; } = CurrentVersion;
     [Id(1)] public string Owner { get; set; } = "";

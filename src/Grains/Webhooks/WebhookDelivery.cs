@@ -78,6 +78,8 @@ public sealed class WebhookDelivery(
 
     private async Task AttemptAsync(CancellationToken stopping)
     {
+        // The lines it logs carry the job's id, as the job's own do.
+        using var scope = logger.BeginScope(new Dictionary<string, object> { ["job_id"] = jobId });
         bool again;
         try
         {
