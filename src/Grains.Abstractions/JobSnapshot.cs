@@ -15,4 +15,6 @@ public sealed record JobSnapshot
     [Id(8)] public required DateTimeOffset UpdatedAt { get; init; }
     /// <summary>The trace the job's spans belong to (the initiating request's), when it was traced.</summary>
     [Id(9)] public string? TraceId { get; init; }
+    /// <summary>The completion webhook, when the job was initiated with a <c>callback_url</c>.</summary>
+    [Id(10)] public JobWebhook? Webhook { get; init; }
 }

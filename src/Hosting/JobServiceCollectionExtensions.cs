@@ -3,6 +3,7 @@ using Delineate.Grains.Intake;
 using Delineate.Grains.Jobs;
 using Delineate.Grains.Options;
 using Delineate.Grains.Storage;
+using Delineate.Grains.Webhooks;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -40,6 +41,7 @@ public static class JobServiceCollectionExtensions
         services.TryAddSingleton<JobIntake>();
         services.TryAddSingleton<RunSlots>();
         services.AddS3Storage();
+        services.AddWebhooks(config);
         services.TryAddSingleton<SyntheticFileSource>();
         services.TryAddSingleton<LocalExportStore>();
 

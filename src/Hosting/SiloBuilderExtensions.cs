@@ -48,6 +48,7 @@ public static class SiloBuilderExtensions
         silo.Services.AddKeyedSingleton<IGrainStorage>(DownloadJobGrain.StorageName,
             (sp, _) => ActivatorUtilities.CreateInstance<JobGrainStorage>(sp));
         silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, IntakeShardStarter>();
+        silo.Services.AddSingleton<LocalSilo>();
         // A pulling agent polls its memory-stream queue every 100 ms by default, and that wait was most
         // of the publish -> client latency (bench P3, docs/benchmarks.md "Progress latency"). Every 2 ms
         // halves P3's median against 10 ms; two queues keep the polls to 1,000 cheap local calls a second.

@@ -1,10 +1,17 @@
+using System.ComponentModel;
 using System.Text.Json.Serialization;
 using Delineate.Abstractions;
 
 namespace Delineate.Gateway.Api;
 
 /// <summary><c>POST /v1/download/initiate</c> body (documented shape; parsed by <see cref="InitiateRequestParser"/>).</summary>
-public sealed record InitiateRequestBody([property: JsonPropertyName("file_ids")] IReadOnlyList<int> FileIds);
+public sealed record InitiateRequestBody(
+    [property: JsonPropertyName("file_ids"), Description("1 to 1000 file ids in [10000, 100000000]; duplicates are dropped.")]
+    IReadOnlyList<int> FileIds,
+    [property: JsonPropertyName("callback_url"), Description(
+        "Optional completion webhook: an absolute http(s) URL that gets a POST of the terminal event and the result, " +
+        "signed in Delineate-Signature. Private, loopback and link-local destinations are refused.")]
+    string? CallbackUrl = null);
 
 /// <summary><c>POST /v1/download/check</c> and <c>/start</c> body.</summary>
 public sealed record FileRequestBody([property: JsonPropertyName("file_id")] int FileId);
@@ -48,7 +55,15 @@ public sealed record StatusJson(
     ResultJson? Result,
     IReadOnlyList<FileResultJson> Files,
     string? Error,
-    string? TraceId);
+    string? TraceId,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] WebhookJson? Webhook = null);
+
+/// <summary>The completion webhook of a job initiated with a <c>callback_url</c>.</summary>
+public sealed record WebhookJson(
+    string Url,
+    WebhookStatus Status,
+    [property: Description("Delivery attempts made so far (0 until the job ends).")] int Attempts,
+    [property: Description("What went wrong with the latest failed attempt; kept once delivered, to explain the attempts.")] string? LastError);
 
 public sealed record ResultJson(
     int SuccessCount,

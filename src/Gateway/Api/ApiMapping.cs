@@ -24,7 +24,8 @@ public static class ApiMapping
                 : null,
             s.Files.Select(f => File(f, baseUrl)).ToList(),
             s.Error,
-            s.TraceId);
+            s.TraceId,
+            s.Webhook is { } w ? new WebhookJson(w.Url, w.Status, w.Attempts, w.LastError) : null);
     }
 
     public static string? Absolute(string? url, string? baseUrl) =>

@@ -1,7 +1,5 @@
 using System.Diagnostics;
-using System.Security.Cryptography;
 using System.Text.Json;
-using System.Text;
 using Delineate.Abstractions;
 using Delineate.Gateway.Hosting;
 using Delineate.Gateway.Progress;
@@ -82,10 +80,11 @@ public static class DownloadApi
         return endpoints;
     }
 
-    public static async Task<IResult> InitiateAsync(HttpContext context, IClusterClient cluster, JobIntake intake, JobCreationLimiter creations, IOptions<GatewayOptions> options)
+    public static async Task<IResult> InitiateAsync(HttpContext context, IClusterClient cluster, JobIntake intake, JobCreationLimiter creations,
+        IOptions<GatewayOptions> options, IOptions<WebhookOptions> webhooks)
     {
-        var (fileIds, problem) = await ReadBodyAsync(context, InitiateRequestParser.Parse);
-        if (fileIds is null)
+        var (body, problem) = await ReadBodyAsync(context, root => InitiateRequestParser.ParseInitiate(root, webhooks.Value));
+        if (body is null)
         {
             return problem!;
         }
@@ -98,11 +97,11 @@ public static class DownloadApi
         {
             return overLimit;
         }
-        var request = new InitiateJobRequest { FileIds = fileIds, Owner = Owner.Of(context), TraceParent = Activity.Current?.Id };
+        var request = body.ToRequest(Owner.Of(context), Activity.Current?.Id, context.Request);
         var limits = options.Value.AdmissionLimits;
         // The 202 waits for one thing: the job's record durably stored (group-committed with other accepts).
         var outcome = idempotencyKey.Length > 0
-            ? await intake.AcceptAsync(JobIds.New(), request, limits, idempotencyKey, HashOf(fileIds))
+            ? await intake.AcceptAsync(JobIds.New(), request, limits, idempotencyKey, body.Hash())
             : await intake.AcceptAsync(JobIds.New(), request, limits);
         switch (outcome.Status)
         {
@@ -115,9 +114,9 @@ public static class DownloadApi
                     $"The {IdempotencyHeader} was already used with a different body.");
             case AcceptStatus.Existing:
                 var existing = await cluster.GetGrain<IDownloadJobGrain>(outcome.JobId).GetHeader();
-                return Accepted(outcome.JobId, existing?.Status ?? JobStatus.Queued, fileIds.Count);
+                return Accepted(outcome.JobId, existing?.Status ?? JobStatus.Queued, body.FileIds.Count);
             default:
-                return Accepted(outcome.JobId, JobStatus.Queued, fileIds.Count);
+                return Accepted(outcome.JobId, JobStatus.Queued, body.FileIds.Count);
         }
     }
 
@@ -363,6 +362,4 @@ public static class DownloadApi
         return false;
     }
 
-    private static string HashOf(IReadOnlyList<int> fileIds) =>
-        Convert.ToHexString(SHA256.HashData(Encoding.ASCII.GetBytes(string.Join(',', fileIds))));
 }

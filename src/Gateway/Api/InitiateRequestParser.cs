@@ -1,16 +1,19 @@
 using System.Text.Json;
+using Delineate.Grains.Options;
+using Delineate.Grains.Webhooks;
 
 namespace Delineate.Gateway.Api;
 
 /// <summary>
 /// Validates request bodies by hand, so each problem is reported against its field:
-/// <c>{"file_ids":[…]}</c>, 1 to 1000 integers in [10000, 100000000] (duplicates dropped, order kept),
-/// or <c>{"file_id":n}</c>.
+/// <c>{"file_ids":[…], "callback_url":"https://…"}</c>, 1 to 1000 integers in [10000, 100000000]
+/// (duplicates dropped, order kept) and an optional webhook URL, or <c>{"file_id":n}</c>.
 /// </summary>
 public static class InitiateRequestParser
 {
     public const string Field = "file_ids";
     public const string SingleField = "file_id";
+    public const string CallbackField = "callback_url";
     public const int MaxFiles = 1000;
     public const int MinFileId = 10_000;
     public const int MaxFileId = 100_000_000;
@@ -64,6 +67,28 @@ public static class InitiateRequestParser
             return (null, errors);
         }
         return (result, errors);
+    }
+
+    /// <summary>
+    /// The initiate body. <c>callback_url</c> is optional (absent or null: no webhook); it must pass
+    /// <see cref="WebhookAddressPolicy"/>, and is refused when the service has no <c>WEBHOOK_SECRET</c>.
+    /// </summary>
+    public static (InitiateBody? Body, Dictionary<string, string[]> Errors) ParseInitiate(JsonElement root, WebhookOptions webhooks)
+    {
+        var (fileIds, errors) = Parse(root);
+        string? callback = null;
+        if (root.ValueKind == JsonValueKind.Object && root.TryGetProperty(CallbackField, out var url) && url.ValueKind != JsonValueKind.Null)
+        {
+            var problem = url.ValueKind != JsonValueKind.String ? $"Must be an http or https URL (a string), not {Describe(url)}."
+                : !webhooks.Enabled ? "This service sends no webhooks (its WEBHOOK_SECRET is not set)."
+                : WebhookAddressPolicy.Check(url.GetString()!, webhooks.AllowPrivateNetworks);
+            if (problem is not null)
+            {
+                errors[CallbackField] = [problem];
+            }
+            callback = url.ValueKind == JsonValueKind.String ? url.GetString() : null;
+        }
+        return fileIds is null || errors.Count > 0 ? (null, errors) : (new InitiateBody(fileIds, callback), errors);
     }
 
     public static (int? FileId, Dictionary<string, string[]> Errors) ParseSingle(JsonElement root)

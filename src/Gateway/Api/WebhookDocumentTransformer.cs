@@ -1,4 +1,4 @@
-using Delineate.Abstractions;
+using Delineate.Grains.Webhooks;
 using Microsoft.AspNetCore.OpenApi;
 using Microsoft.OpenApi;
 
@@ -11,6 +11,9 @@ namespace Delineate.Gateway.Api;
 /// </summary>
 public sealed class WebhookDocumentTransformer : IOpenApiDocumentTransformer
 {
+    /// <summary>The webhook's name in the document.</summary>
+    public const string WebhookName = "jobFinished";
+
     public async Task TransformAsync(OpenApiDocument document, OpenApiDocumentTransformerContext context, CancellationToken cancellationToken)
     {
         var schemaName = nameof(WebhookPayload);
@@ -18,22 +21,22 @@ public sealed class WebhookDocumentTransformer : IOpenApiDocumentTransformer
         document.Components.Schemas ??= new Dictionary<string, IOpenApiSchema>();
         document.Components.Schemas[schemaName] = await context.GetOrCreateSchemaAsync(typeof(WebhookPayload), cancellationToken: cancellationToken);
         document.Webhooks ??= new Dictionary<string, IOpenApiPathItem>();
-        document.Webhooks[WebhookPayload.WebhookName] = new OpenApiPathItem
+        document.Webhooks[WebhookName] = new OpenApiPathItem
         {
             Operations = new Dictionary<HttpMethod, OpenApiOperation>
             {
                 [HttpMethod.Post] = new OpenApiOperation
                 {
-                    OperationId = WebhookPayload.WebhookName,
+                    OperationId = WebhookName,
                     Summary = "A job finished: sent to the job's callback_url after its terminal event",
                     Description = "The body is the terminal event's fields plus the result as the status endpoint gives it. "
-                        + $"{WebhookPayload.SignatureHeader} is t=<unix seconds>,v1=<hex HMAC-SHA256 over \"<t>.<raw body>\"> keyed by WEBHOOK_SECRET: "
+                        + $"{WebhookSigner.HeaderName} is t=<unix seconds>,v1=<hex HMAC-SHA256 over \"<t>.<raw body>\"> keyed by WEBHOOK_SECRET: "
                         + "verify it and reject an old t. Any 2xx acknowledges the delivery; anything else, or no answer in time, is retried with backoff.",
                     Parameters =
                     [
                         new OpenApiParameter
                         {
-                            Name = WebhookPayload.SignatureHeader,
+                            Name = WebhookSigner.HeaderName,
                             In = ParameterLocation.Header,
                             Required = true,
                             Description = "t=<unix seconds>,v1=<hex HMAC-SHA256 over \"<t>.<raw body>\">",

@@ -3,6 +3,7 @@ using Delineate.Abstractions;
 using Delineate.Grains.Jobs;
 using Delineate.Grains.Options;
 using Delineate.Grains.Storage;
+using Delineate.Grains.Webhooks;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Polly;
@@ -81,6 +82,7 @@ public sealed class JobIntake : IAsyncDisposable
             Deadline = now + _options.Timeout,
             TraceParent = request.TraceParent,
             ArchiveKey = StorageKeys.Export(jobId),
+            Webhook = WebhookState.For(request),
         };
         var pending = new Pending(
             new NewJob(jobId, request.Owner, _codec.Encode(state), fileIds.Count, now, idempotencyKey, bodyHash),

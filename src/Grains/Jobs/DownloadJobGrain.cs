@@ -3,7 +3,7 @@ using Delineate.Abstractions;
 using Delineate.Grains.Intake;
 using Delineate.Grains.Options;
 using Delineate.Grains.Storage;
-using Microsoft.Extensions.Hosting;
+using Delineate.Grains.Webhooks;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orleans.Placement;
@@ -14,8 +14,8 @@ namespace Delineate.Grains.Jobs;
 /// <summary>
 /// One download job: its lifecycle and state transitions. The intake (<see cref="JobIntake"/>) stores
 /// it as queued; it runs once its shard admits it, in an interleaving grain timer, so status and
-/// cancel calls are answered while it runs. From admission on, a wake-up reminder restarts the work
-/// on another silo if this one dies. Events are persisted before they are published.
+/// cancel calls are answered while it runs. From admission on, and while its webhook is pending, a
+/// wake-up reminder restarts it on another silo if this one dies. Events are stored before published.
 /// </summary>
 [RandomPlacement]
 public sealed class DownloadJobGrain(
@@ -29,9 +29,8 @@ public sealed class DownloadJobGrain(
     TimeProvider time,
     JobMetrics metrics,
     IReminderRegistry reminders,
-    IClusterMembershipService membership,
-    ILocalSiloDetails silo,
-    IHostApplicationLifetime lifetime,
+    LocalSilo silo,
+    WebhookSender webhooks,
     ILogger<DownloadJobGrain> logger) : Grain, IDownloadJobGrain, IRemindable, JobBundler.IProgress
 {
     public const string StateName = "job";
@@ -39,10 +38,11 @@ public sealed class DownloadJobGrain(
     private const string RetentionReminder = "retention";
 
     private readonly JobOptions _options = options.Value;
-    private readonly CancellationToken _stopping = lifetime.ApplicationStopping;
+    private readonly CancellationToken _stopping = silo.Stopping;
     private JobEventLog _events = null!;
     private JobStateWriter _writer = null!;
     private JobWakeReminder _wake = null!;
+    private WebhookDelivery _webhook = null!;
     private IGrainTimer? _workTimer;
     private Task _run = Task.CompletedTask;
     private CancellationTokenSource? _cancel;
@@ -60,6 +60,7 @@ public sealed class DownloadJobGrain(
         _writer = new JobStateWriter(state, () => JobReadModel.Snapshot(JobId, S, time.GetUtcNow(), links: null));
         _writer.MarkLoaded();
         _wake = new JobWakeReminder(reminders, this.GetGrainId(), _options.ReminderPeriod, logger);
+        _webhook = webhooks.Attach(this, JobId, state, _wake, CommitAsync, logger);
         // Only an admitted job runs by itself; a queued one waits for its shard (a status call must not start it).
         if (Exists && S.Status == JobStatus.Processing)
         {
@@ -125,7 +126,7 @@ public sealed class DownloadJobGrain(
         // A retention reminder was left by builds that kept one per job; the shards sweep retention now.
         if (reminderName == RetentionReminder || !Exists || S.Status.IsTerminal())
         {
-            await (reminderName == RetentionReminder ? Task.WhenAll(Expire(), _wake.RemoveAsync(RetentionReminder)) : _wake.RemoveAsync());
+            await (reminderName == RetentionReminder ? Task.WhenAll(Expire(), _wake.RemoveAsync(RetentionReminder)) : _webhook.SettleAsync());
             return;
         }
         _wake.Fired();
@@ -142,8 +143,7 @@ public sealed class DownloadJobGrain(
         _pausing = true;
         _cancel?.Cancel();
         // Hand the job over now, not at the next reminder tick; alone (embedded) there is nobody to hand it to.
-        if (reason.ReasonCode == DeactivationReasonCode.ShuttingDown
-            && membership.CurrentSnapshot.Members.Values.Any(m => m.Status == SiloStatus.Active && !m.SiloAddress.Equals(silo.SiloAddress)))
+        if (reason.ReasonCode == DeactivationReasonCode.ShuttingDown && silo.HasActivePeer)
         {
             this.AsReference<IDownloadJobGrain>().Wake().Ignore();
         }
@@ -268,7 +268,7 @@ public sealed class DownloadJobGrain(
         beforeStore?.Invoke();
         await CommitAsync();
         GrainFactory.GetGrain<IIntakeShardGrain>(IntakeShards.Of(S.Owner)).Finished(JobId).Ignore();
-        await _wake.RemoveAsync();
+        await _webhook.SettleAsync();
         metrics.Finished(status, (S.FinishedAt ?? time.GetUtcNow()) - S.CreatedAt);
         JobLog.Finished(logger, JobId, S);
     }

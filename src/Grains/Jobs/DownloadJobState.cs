@@ -1,4 +1,5 @@
 using Delineate.Abstractions;
+using Delineate.Grains.Webhooks;
 
 namespace Delineate.Grains.Jobs;
 
@@ -9,7 +10,8 @@ namespace Delineate.Grains.Jobs;
 [GenerateSerializer, Alias("Delineate.DownloadJobState")]
 public sealed class DownloadJobState
 {
-    public const int CurrentVersion = 1;
+    /// <summary>1: the first shape; 2: with <see cref="Webhook"/> (absent, so null, in version 1 state).</summary>
+    public const int CurrentVersion = 2;
 
     [Id(0)] public int Version { get; set; } = CurrentVersion;
     [Id(1)] public string Owner { get; set; } = "";
@@ -37,4 +39,6 @@ public sealed class DownloadJobState
     [Id(18)] public int Retries { get; set; }
     /// <summary>The idempotency key of the last retry: the same key again changes nothing.</summary>
     [Id(19)] public string? RetryKey { get; set; }
+    /// <summary>The completion webhook and its delivery, when one was asked for (absent in older state).</summary>
+    [Id(20)] public WebhookState? Webhook { get; set; }
 }

@@ -102,6 +102,7 @@ public static class JobReadModel
             CreatedAt = s.CreatedAt,
             UpdatedAt = s.UpdatedAt,
             TraceId = ActivityContext.TryParse(s.TraceParent, null, out var trace) ? trace.TraceId.ToString() : null,
+            Webhook = s.Webhook?.ToContract(),
         };
     }
 

@@ -11,10 +11,14 @@ public static class JobTransitions
         (state.Status, state.Phase, state.StartedAt, state.Deadline) = (JobStatus.Processing, JobPhase.Fetching, now, now + timeout);
     }
 
-    /// <summary>Terminal; files still in flight go back to pending (a retry of the job would fetch them).</summary>
+    /// <summary>
+    /// Terminal; files still in flight go back to pending (a retry of the job would fetch them). A
+    /// webhook's delivery of this end is due now: it is stored by the same write as the end.
+    /// </summary>
     public static void Finish(DownloadJobState state, JobStatus status, string? error, DateTimeOffset now)
     {
         (state.Status, state.Phase, state.FinishedAt, state.Error) = (status, JobPhase.Finished, now, error);
+        state.Webhook?.Arm(now);
         foreach (var file in state.Files.Where(f => f.Status == FileStatus.Processing))
         {
             file.Status = FileStatus.Pending;

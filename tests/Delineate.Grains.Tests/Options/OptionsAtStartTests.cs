@@ -15,6 +15,10 @@ public sealed class OptionsAtStartTests : IDisposable
     [InlineData("JOB_TTL_SECONDS", "0")]
     [InlineData("FILE_SOURCE", "ftp")]
     [InlineData("BLOB_SIGNING_KEY", "short")]
+    [InlineData("WEBHOOK_SECRET", "short")]
+    [InlineData("WEBHOOK_MAX_ATTEMPTS", "0")]
+    [InlineData("WEBHOOK_TIMEOUT_MS", "10")]
+    [InlineData("WEBHOOK_BACKOFF_BASE_MS", "0")]
     public async Task A_host_with_a_bad_setting_does_not_start(string variable, string value)
     {
         using var host = Host(new() { [variable] = value });
