@@ -27,7 +27,7 @@ public static class DownloadCommand
             DefaultValueFactory = _ => "auto",
         };
         transport.AcceptOnlyFromAmong("auto", "websocket", "sse", "polling");
-        var callback = new Option<Uri?>("--callback-url")
+        var callback = new Option<string?>("--callback-url")
         {
             Description = "Ask the service to POST the result to this URL when the job finishes",
             HelpName = "URL",
@@ -46,7 +46,7 @@ public static class DownloadCommand
             var view = CreateView(context.Output);
             var job = await context.Client.InitiateAsync(
                 context.Parse.GetValue(ids)!,
-                new InitiateOptions { CallbackUrl = context.Parse.GetValue(callback) },
+                new InitiateOptions { CallbackUrl = CallbackOf(context.Parse.GetValue(callback)) },
                 context.CancellationToken);
             path ??= $"{job.JobId}.zip";
             view.Accepted(job, path);
@@ -56,6 +56,11 @@ public static class DownloadCommand
         }));
         return command;
     }
+
+    private static Uri? CallbackOf(string? url) =>
+        url is null ? null
+        : Uri.TryCreate(url, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https" ? uri
+        : throw new UsageException($"--callback-url: '{url}' is not an http:// or https:// URL.");
 
     private static JobEventTransport TransportOf(string? name) => name switch
     {

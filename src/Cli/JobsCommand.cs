@@ -8,7 +8,8 @@ public static class JobsCommand
 {
     public static Command Create(GlobalOptions globals)
     {
-        var status = new Option<JobStatus?>("--status") { Description = "Only jobs in this status (queued, processing, completed, failed, cancelled)" };
+        var status = new Option<string?>("--status") { Description = "Only jobs in this status" };
+        status.AcceptOnlyFromAmong(Enum.GetValues<JobStatus>().Select(s => s.ToApiName()).ToArray());
         var limit = new Option<int>("--limit")
         {
             Description = "How many jobs to show (the newest)",
@@ -26,7 +27,7 @@ public static class JobsCommand
         {
             var wanted = context.Parse.GetValue(limit);
             var jobs = new List<JobSummary>();
-            await foreach (var job in context.Client.ListAllAsync(context.Parse.GetValue(status), context.CancellationToken))
+            await foreach (var job in context.Client.ListAllAsync(StatusOf(context.Parse.GetValue(status)), context.CancellationToken))
             {
                 jobs.Add(job);
                 if (jobs.Count == wanted)
@@ -54,4 +55,6 @@ public static class JobsCommand
         }));
         return command;
     }
+
+    private static JobStatus? StatusOf(string? name) => name is null ? null : Enum.Parse<JobStatus>(name, ignoreCase: true);
 }

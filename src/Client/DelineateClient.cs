@@ -273,9 +273,8 @@ public sealed class DelineateClient : IDisposable
 
     internal async Task<T> SendForJsonAsync<T>(HttpRequestMessage request, CancellationToken cancellationToken)
     {
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        deadline.CancelAfter(Options.RequestTimeout);
-        using var response = await SendAsync(request, HttpCompletionOption.ResponseContentRead, deadline.Token);
+        // ResponseContentRead: the request timeout covers the body too.
+        using var response = await SendAsync(request, HttpCompletionOption.ResponseContentRead, cancellationToken);
         await EnsureSuccessAsync(response, cancellationToken);
         try
         {

@@ -32,6 +32,7 @@ internal sealed class JobEventWatcher(DelineateClient client, Guid jobId, WatchO
         var mayFallBack = options.Transport == JobEventTransport.Auto;
         var proven = false;
         var failures = 0;
+        var reconnecting = false;
         var healthy = Stopwatch.StartNew();
         while (true)
         {
@@ -44,6 +45,7 @@ internal sealed class JobEventWatcher(DelineateClient client, Guid jobId, WatchO
             {
                 connected = true;
                 proven = true;
+                reconnecting = false;
                 healthy.Restart();
                 Report(transport, ConnectionState.Connected, null);
             }
@@ -89,6 +91,7 @@ internal sealed class JobEventWatcher(DelineateClient client, Guid jobId, WatchO
                 transport = transport == JobEventTransport.WebSocket ? JobEventTransport.ServerSentEvents : JobEventTransport.Polling;
                 proven = false;
                 failures = 0;
+                reconnecting = false;
                 Report(transport, ConnectionState.FellBack, reason);
                 continue;
             }
@@ -101,7 +104,12 @@ internal sealed class JobEventWatcher(DelineateClient client, Guid jobId, WatchO
                 throw new DelineateConnectionException(client.BaseAddress,
                     $"Lost the progress of job {jobId} and could not get it back within {options.ReconnectTimeout.TotalSeconds:0} s: {reason}", failure);
             }
-            Report(transport, ConnectionState.Reconnecting, reason);
+            if (!reconnecting)
+            {
+                // Once per outage, not once per attempt.
+                reconnecting = true;
+                Report(transport, ConnectionState.Reconnecting, reason);
+            }
             var wait = Backoff(failures, (failure as DelineateProblemException)?.RetryAfter);
             if (wait > TimeSpan.Zero)
             {
@@ -191,7 +199,7 @@ internal sealed class JobEventWatcher(DelineateClient client, Guid jobId, WatchO
         {
             await socket.ConnectAsync(uri, deadline.Token);
         }
-        catch (WebSocketException) when (socket.HttpStatusCode is not (0 or HttpStatusCode.SwitchingProtocols))
+        catch (WebSocketException) when (socket.HttpStatusCode is not ((HttpStatusCode)0 or HttpStatusCode.SwitchingProtocols))
         {
             var status = socket.HttpStatusCode;
             if (DelineateClient.IsRetryable(status))
@@ -268,44 +276,10 @@ internal sealed class JobEventWatcher(DelineateClient client, Guid jobId, WatchO
         }
         connected();
         await using var stream = await response.Content.ReadAsStreamAsync(cancellationToken);
-        using var reader = new StreamReader(stream, Encoding.UTF8);
-        var data = new StringBuilder();
-        while (await ReadLineAsync(reader, cancellationToken) is { } line)
+        var reader = new ServerSentEventReader(stream, SseIdleTimeout);
+        while (await reader.ReadDataAsync(cancellationToken) is { } data)
         {
-            if (line.Length == 0)
-            {
-                if (data.Length > 0)
-                {
-                    var text = data.ToString();
-                    data.Clear();
-                    yield return Parse(text);
-                }
-                continue;
-            }
-            // Comments (keep-alives) start with ':'; the data carries seq and type, so id: and event: add nothing.
-            if (line.StartsWith("data:", StringComparison.Ordinal))
-            {
-                var value = line.AsSpan(5);
-                if (data.Length > 0)
-                {
-                    data.Append('\n');
-                }
-                data.Append(value.Length > 0 && value[0] == ' ' ? value[1..] : value);
-            }
-        }
-    }
-
-    private static async Task<string?> ReadLineAsync(StreamReader reader, CancellationToken cancellationToken)
-    {
-        using var idle = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        idle.CancelAfter(SseIdleTimeout);
-        try
-        {
-            return await reader.ReadLineAsync(idle.Token);
-        }
-        catch (OperationCanceledException ex) when (!cancellationToken.IsCancellationRequested)
-        {
-            throw new TimeoutException($"the event stream was silent for {SseIdleTimeout.TotalSeconds:0} s (not even a keep-alive)", ex);
+            yield return Parse(data);
         }
     }
 
