@@ -18,7 +18,7 @@ CLI_DLL="$ROOT/src/Cli/bin/Release/net10.0/delineate.dll"
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/delineate-cli-shot.XXXXXX")"
 SESSION="delineate-shot-$$"
 COLUMNS_WIDE=118
-ROWS=9
+ROWS=6
 GATEWAY_PID=""
 
 cleanup() {
@@ -61,11 +61,11 @@ for _ in $(seq 1 300); do
 done
 curl -fsS "$SERVER/health/live" >/dev/null || die "the gateway did not become live at $SERVER"
 
-# 24 ids: 21 in the synthetic catalogue (multiples of 7), 3 missing.
-IDS="$(seq 70000 7 70140 | tr '\n' ' ') 10001 10002 10003"
+# 24 ids: 21 in the synthetic catalogue (multiples of 7), 3 missing (two of them early, so the bar shows them).
+IDS="70000 70007 10001 70014 70021 10002 $(seq 70028 7 70140 | tr '\n' ' ') 10003"
 cat >"$WORK/run.sh" <<RUN
 cd '$WORK'
-printf '\$ delineate download 70000 70007 … 10003 --out job.zip\n'
+printf '\$ delineate download 70000 70007 10001 … 10003 --out job.zip\n'
 dotnet '$CLI_DLL' download $IDS --server '$SERVER' --out job.zip
 sleep 600
 RUN
@@ -92,6 +92,6 @@ python3 "$ROOT/scripts/ansi_to_html.py" "$WORK/pane.ansi" --title "delineate dow
 mkdir -p "$(dirname "$OUT")"
 chromium --headless --no-sandbox --disable-gpu --no-first-run --disable-background-networking \
     --disable-component-update --disable-sync --hide-scrollbars --user-data-dir="$WORK/chromium" \
-    --window-size=1120,230 --screenshot="$OUT" "file://$WORK/pane.html" >/dev/null 2>&1
+    --window-size=1120,150 --screenshot="$OUT" "file://$WORK/pane.html" >/dev/null 2>&1
 [ -s "$OUT" ] || die "chromium wrote no screenshot"
 echo "wrote $OUT"

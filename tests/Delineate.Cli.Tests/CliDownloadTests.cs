@@ -23,9 +23,7 @@ public sealed class CliDownloadTests(EmbeddedGateway service, ITestOutputHelper 
         Assert.False(File.Exists(archive + ".partial"), "a .partial file was left behind");
 
         // Plain lines (stdout is a pipe): every event once, in seq order, ending with the saved archive.
-        var seqs = run.Seqs();
-        Assert.NotEmpty(seqs);
-        Assert.True(seqs.Zip(seqs.Skip(1)).All(pair => pair.Second > pair.First), $"seqs not strictly increasing: {string.Join(',', seqs)}");
+        run.AssertEventsOnceInOrder();
         Assert.Contains(run.Lines(), line => line.StartsWith("seq ", StringComparison.Ordinal) && line.Contains(" completed completed/") && line.Contains(" 100% files 5/5 "));
         Assert.Contains($"saved {archive}: 3 files", run.Output);
         Assert.Contains("missing: 10001, 10002", run.Output);
@@ -45,8 +43,7 @@ public sealed class CliDownloadTests(EmbeddedGateway service, ITestOutputHelper 
         Assert.True(run.ExitCode == 0, run.Describe());
         Assert.Equal(new[] { "70021.zip", "70028.zip" }, ZipContents.Read(File.ReadAllBytes(archive)).Keys.Order(StringComparer.Ordinal));
         Assert.Contains($"connected over {transport}", run.Output);
-        var seqs = run.Seqs();
-        Assert.True(seqs.Zip(seqs.Skip(1)).All(pair => pair.Second > pair.First), $"seqs not strictly increasing: {string.Join(',', seqs)}");
+        run.AssertEventsOnceInOrder();
     }
 
     [Fact]
@@ -59,6 +56,8 @@ public sealed class CliDownloadTests(EmbeddedGateway service, ITestOutputHelper 
 
         Assert.True(run.ExitCode == 1, run.Describe());
         Assert.Matches(@"delineate: job [0-9a-f-]{36} failed: None of the requested files is available\.", run.Output);
+        run.AssertEventsOnceInOrder();
+        Assert.Equal("failed", run.Events()[^1].Type);
         Assert.False(File.Exists(archive), "an archive was written for a failed job");
     }
 

@@ -48,9 +48,27 @@ public sealed partial class CliRun : IAsyncDisposable
 
     public string Output => string.Join('\n', Lines());
 
-    /// <summary>The seq of every event line (<c>seq N …</c>), in the order printed.</summary>
-    public IReadOnlyList<long> Seqs() =>
-        Lines().Select(line => SeqPattern().Match(line)).Where(m => m.Success).Select(m => long.Parse(m.Groups[1].Value)).ToList();
+    /// <summary>The seq and type of every event line (<c>seq N TYPE …</c>), in the order printed.</summary>
+    public IReadOnlyList<(long Seq, string Type)> Events() =>
+        Lines().Select(line => EventPattern().Match(line)).Where(m => m.Success)
+            .Select(m => (long.Parse(m.Groups[1].Value), m.Groups[2].Value)).ToList();
+
+    /// <summary>
+    /// Asserts that no event was printed twice: seqs strictly increase, except that the terminal event
+    /// may carry the seq of the snapshot just before it (a job that had finished when the stream opened).
+    /// </summary>
+    public void AssertEventsOnceInOrder()
+    {
+        var events = Events();
+        Assert.True(events.Count > 0, $"no event lines:\n{Output}");
+        var described = string.Join(", ", events.Select(e => $"{e.Seq} {e.Type}"));
+        foreach (var (previous, next) in events.Zip(events.Skip(1)))
+        {
+            var terminalAfterSnapshot = next.Seq == previous.Seq && previous.Type == "snapshot" && next.Type is "completed" or "failed" or "cancelled";
+            Assert.True(next.Seq > previous.Seq || terminalAfterSnapshot, $"events repeated or went back: {described}");
+        }
+        Assert.Equal(1, events.Count(e => e.Type is "completed" or "failed" or "cancelled"));
+    }
 
     /// <summary>The highest "files N/M" done count printed so far.</summary>
     public int FilesDone() =>
@@ -71,8 +89,8 @@ public sealed partial class CliRun : IAsyncDisposable
     [GeneratedRegex(@"^\d\d:\d\d:\d\d\.\d\d\d ")]
     private static partial Regex TimestampPattern();
 
-    [GeneratedRegex(@"^seq (\d+) ")]
-    private static partial Regex SeqPattern();
+    [GeneratedRegex(@"^seq (\d+) (\w+) ")]
+    private static partial Regex EventPattern();
 
     [GeneratedRegex(@" files (\d+)/\d+ ")]
     private static partial Regex FilesPattern();
