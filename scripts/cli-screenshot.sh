@@ -62,10 +62,10 @@ done
 curl -fsS "$SERVER/health/live" >/dev/null || die "the gateway did not become live at $SERVER"
 
 # 24 ids: 21 in the synthetic catalogue (multiples of 7), 3 missing (two of them early, so the bar shows them).
-IDS="70000 70007 10001 70014 70021 10002 $(seq 70028 7 70140 | tr '\n' ' ') 10003"
+IDS="70000 70007 10001 70014 70021 10002 $(seq 70028 7 70140 | tr '\n' ' ') 10004"
 cat >"$WORK/run.sh" <<RUN
 cd '$WORK'
-printf '\$ delineate download 70000 70007 10001 … 10003 --out job.zip\n'
+printf '\$ delineate download 70000 70007 10001 … 10004 --out job.zip\n'
 dotnet '$CLI_DLL' download $IDS --server '$SERVER' --out job.zip
 sleep 600
 RUN

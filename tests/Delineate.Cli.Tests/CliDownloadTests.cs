@@ -37,7 +37,7 @@ public sealed class CliDownloadTests(EmbeddedGateway service, ITestOutputHelper 
     {
         var archive = Path.Combine(service.Directory.Path, $"job-{transport}-{Guid.NewGuid():N}.zip");
         await using var run = await CliRun.RunAsync(service.Directory, $"cli-{transport}",
-            ["download", "70021", "70028", "10003", "--server", service.Server, "--out", archive, "--transport", transport]);
+            ["download", "70021", "70028", "10004", "--server", service.Server, "--out", archive, "--transport", transport]);
         output.WriteLine(run.Describe());
 
         Assert.True(run.ExitCode == 0, run.Describe());
