@@ -22,6 +22,9 @@ public static class Format
             : string.Create(CultureInfo.InvariantCulture, $"{value:0.0} {Units[unit]}");
     }
 
+    /// <summary>"1 file", "3 files".</summary>
+    public static string Files(int count) => count == 1 ? "1 file" : string.Create(CultureInfo.InvariantCulture, $"{count} files");
+
     public static string Eta(int? seconds) => seconds switch
     {
         null => "–",

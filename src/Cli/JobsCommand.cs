@@ -48,8 +48,8 @@ public static class JobsCommand
             {
                 var name = Format.Name(job.Status);
                 context.Output.Line(
-                    $"{job.JobId}  [{Format.Colour(job.Status)}]{name,-10}[/]  {job.FilesTotal,5} files  {Format.Time(job.CreatedAt)}",
-                    $"{job.JobId}  {name,-10}  {job.FilesTotal,5} files  {Format.Time(job.CreatedAt)}");
+                    $"{job.JobId}  [{Format.Colour(job.Status)}]{name,-10}[/]  {Format.Files(job.FilesTotal),11}  {Format.Time(job.CreatedAt)}",
+                    $"{job.JobId}  {name,-10}  {Format.Files(job.FilesTotal),11}  {Format.Time(job.CreatedAt)}");
             }
             return ExitCodes.Success;
         }));

@@ -84,7 +84,7 @@ public sealed class LiveDownloadView : IDownloadView
 
     public void Saved(DownloadSummary summary)
     {
-        AnsiConsole.MarkupLine($"[green]saved[/] {Markup.Escape(summary.Path)}: {summary.Entries.Count} files, {Format.Bytes(summary.Bytes)}, a valid zip");
+        AnsiConsole.MarkupLine($"[green]saved[/] {Markup.Escape(summary.Path)}: {Format.Files(summary.Entries.Count)}, {Format.Bytes(summary.Bytes)}, a valid zip");
         if (summary.Missing.Count > 0)
         {
             AnsiConsole.MarkupLine($"[yellow]missing[/]: {string.Join(", ", summary.Missing)}");

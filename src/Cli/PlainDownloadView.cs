@@ -45,7 +45,7 @@ public sealed class PlainDownloadView(Output output) : IDownloadView
 
     public void Saved(DownloadSummary summary)
     {
-        output.Line($"saved {summary.Path}: {summary.Entries.Count} files, {summary.Bytes} bytes, a valid zip");
+        output.Line($"saved {summary.Path}: {Format.Files(summary.Entries.Count)}, {summary.Bytes} bytes, a valid zip");
         if (summary.Missing.Count > 0)
         {
             output.Line($"missing: {string.Join(", ", summary.Missing)}");

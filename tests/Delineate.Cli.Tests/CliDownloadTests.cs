@@ -109,7 +109,7 @@ public sealed class CliDownloadTests(EmbeddedGateway service, ITestOutputHelper 
 
         await using var jobs = await CliRun.RunAsync(service.Directory, "cli-jobs", ["jobs", "--server", service.Server, "--user", user]);
         Assert.True(jobs.ExitCode == 0, jobs.Describe());
-        Assert.Matches($@"^{jobId}\s+completed\s+1 files", jobs.Lines().Single());
+        Assert.Matches($@"^{jobId}\s+completed\s+1 file\s", jobs.Lines().Single());
 
         // Someone else does not see it: 404, a usage error.
         await using var stranger = await CliRun.RunAsync(service.Directory, "cli-stranger", ["status", jobId, "--server", service.Server, "--user", user + "-other"]);
