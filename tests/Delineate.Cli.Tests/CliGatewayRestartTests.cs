@@ -6,7 +6,7 @@ namespace Delineate.Cli.Tests;
 /// <summary>
 /// The clustered deployment (real Redis, s3rver for exports, one silo process, one gateway process):
 /// the gateway is restarted on the same address while <c>delineate download</c> follows a job over
-/// WebSocket. The command must notice the drop, reconnect by itself, resume after the last seq it
+/// WebSocket (or SSE). The command must notice the drop, reconnect by itself, resume after the last seq it
 /// printed (no event twice), and still save the whole archive. The silo, and so the job, keeps running.
 /// </summary>
 public sealed class CliGatewayRestartTests(ITestOutputHelper output) : IAsyncLifetime
@@ -46,14 +46,16 @@ public sealed class CliGatewayRestartTests(ITestOutputHelper output) : IAsyncLif
         _directory?.Dispose();
     }
 
-    [Fact]
-    public async Task Restarting_the_gateway_mid_job_resumes_without_repeats_and_still_saves_the_archive()
+    [Theory]
+    [InlineData("websocket")]
+    [InlineData("sse")]
+    public async Task Restarting_the_gateway_mid_job_resumes_without_repeats_and_still_saves_the_archive(string transport)
     {
         // 40 files, one at a time, 0.3–0.9 s each: about 24 s, so the job outlives the restart.
         var fileIds = Enumerable.Range(0, 40).Select(i => 70000 + (7 * i)).ToList();
         var archive = Path.Combine(_directory!.Path, "restart.zip");
         await using var run = CliRun.Start(_directory, "cli-restart",
-            ["download", .. fileIds.Select(id => id.ToString()), "--server", $"http://127.0.0.1:{_gatewayPort}", "--out", archive]);
+            ["download", .. fileIds.Select(id => id.ToString()), "--server", $"http://127.0.0.1:{_gatewayPort}", "--out", archive, "--transport", transport]);
 
         await Poll.UntilAsync("the command to print progress of 5 files", TimeSpan.FromSeconds(60),
             _ => Task.FromResult(run.FilesDone() >= 5 || run.Process.HasExited), run.Describe);
@@ -76,10 +78,10 @@ public sealed class CliGatewayRestartTests(ITestOutputHelper output) : IAsyncLif
         Assert.Equal(fileIds.Select(id => $"{id}.zip").Order(StringComparer.Ordinal), entries.Keys.Order(StringComparer.Ordinal));
 
         var lines = run.Lines();
-        var lost = lines.ToList().FindIndex(line => line.StartsWith("connection lost (websocket)", StringComparison.Ordinal));
-        Assert.True(lost > 0, $"no lost WebSocket connection reported:\n{run.Output}");
+        var lost = lines.ToList().FindIndex(line => line.StartsWith($"connection lost ({transport})", StringComparison.Ordinal));
+        Assert.True(lost > 0, $"no lost {transport} connection reported:\n{run.Output}");
         Assert.Matches(@"resuming after seq \d+$", lines[lost]);
-        Assert.Contains(lines.Skip(lost), line => line == "connected over websocket");
+        Assert.Contains(lines.Skip(lost), line => line == $"connected over {transport}");
         // Events kept coming after the reconnect, and none came twice.
         Assert.Contains(lines.Skip(lost), line => line.StartsWith("seq ", StringComparison.Ordinal) && line.Contains(" progress processing/"));
         run.AssertEventsOnceInOrder();
