@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
+using Delineate.Client;
 
 namespace Delineate.Observability.Tests;
 
@@ -214,7 +215,7 @@ public sealed class ObservedCluster : IAsyncLifetime
         InitiateAnswer = initiate;
         var webSocket = JobEventSocket.CollectUntilCloseAsync(JobEventSocket.SubscribeUri(Gateway.BaseAddress, ws.JobId), JobTimeout);
         var (sse, _) = await InitiateAsync("sse", [70021, 70028]);
-        var serverSentEvents = ServerSentEvents.CollectUntilEndAsync(Api.Http, new Uri(Gateway.BaseAddress, $"/v1/download/events/{sse.JobId}"), JobTimeout);
+        var serverSentEvents = FollowOverServerSentEventsAsync(sse.JobId);
         await InitiateAsync("missing", [70035, 70001]);
         await InitiateAsync("all-missing", [70002, 70003]);
         var (cancelled, _) = await InitiateAsync("cancelled", [70042, 70049, 70063, 70070]);
@@ -241,6 +242,20 @@ public sealed class ObservedCluster : IAsyncLifetime
         WebSocketTranscript = await webSocket;
         SseEvents = await serverSentEvents;
         Note($"websocket got {WebSocketTranscript.Messages.Count} messages, SSE {SseEvents.Count} events");
+    }
+
+    /// <summary>Every event of the job over SSE (the typed client, SSE only), to its end, each as the JSON the service sent.</summary>
+    private async Task<IReadOnlyList<JsonElement>> FollowOverServerSentEventsAsync(string jobId)
+    {
+        using var client = new DelineateClient(new DelineateClientOptions { BaseAddress = Gateway.BaseAddress });
+        using var deadline = new CancellationTokenSource(JobTimeout);
+        var events = new List<JsonElement>();
+        var watch = new WatchOptions { Transport = JobEventTransport.ServerSentEvents };
+        await foreach (var e in client.WatchAsync(Guid.Parse(jobId), watch, deadline.Token))
+        {
+            events.Add(JsonSerializer.SerializeToElement(e, DelineateJson.Options));
+        }
+        return events;
     }
 
     private async Task<(ScenarioJob Job, Answer Answer)> InitiateAsync(string role, int[] fileIds, string? requestId = null)

@@ -15,6 +15,9 @@ public static class RepositoryLayout
 
     public static string SiloDll => Built("Silo", "Delineate.Silo.dll");
 
+    /// <summary>The <c>delineate</c> command line, run as <c>dotnet delineate.dll …</c>.</summary>
+    public static string CliDll => Built("Cli", "delineate.dll");
+
     public static string S3rverBin
     {
         get

@@ -1,0 +1,3 @@
+using Delineate.Cli;
+
+return await DelineateCommand.Create().RunAsync(args);
