@@ -76,7 +76,7 @@ code_vars() {
         # config["X"], Configuration["X"]
         grep -ohE '([cC]onfig|[cC]onfiguration)\["[^"]+"\]' $files | sed -E 's/.*\["([^"]+)"\]/\1/'
         # config.GetValue<T>("X"...), GetValue("X", ...)
-        grep -ohE 'GetValue(<[^>]*>)?\("[^"]+"' $files | sed -E 's/.*\("([^"]+)"/\1/'
+        grep -ohE '(^|[^A-Za-z])GetValue(<[^>]*>)?\("[^"]+"' $files | sed -E 's/.*\("([^"]+)"/\1/'
         # helpers that take the configuration and a name: ReadPort(config, "X", ...)
         grep -ohE '\((config|configuration|builder\.Configuration), "[A-Za-z_][A-Za-z0-9_:]*"' $files | sed -E 's/.*"([^"]+)"/\1/'
     } | sed 's/:/__/g' | sort -u

@@ -89,14 +89,14 @@ public sealed class DownloadJobGrain(
         var links = JobLinks.For(source, exports, time.GetUtcNow() + _options.UrlExpiry);
         var snapshot = _writer.StoredViewIfBehind(_admittedSeq) is { } stored
             ? JobReadModel.WithLinks(stored, stored.Progress.Status == JobStatus.Completed && S.ArchiveSize is not null ? S.ArchiveKey : null, links)
-            : JobReadModel.Snapshot(JobId, S, time.GetUtcNow(), links) with { Seq = Math.Min(S.Seq, _writer.PersistedSeq) };
+            : JobReadModel.Snapshot(JobId, S, time.GetUtcNow(), links) with { Seq = Math.Min(S.Seq, Math.Max(_writer.PersistedSeq, _admittedSeq)) };
         return Task.FromResult<JobSnapshot?>(snapshot);
     }
 
-    /// <summary>An unstored admission shows as processing, at the stored seq: a successor could not take a seq back.</summary>
+    /// <summary>An unstored admission shows at its own seq: its event is out, and a successor admits at the same seq.</summary>
     public Task<JobHeader?> GetHeader() => Task.FromResult(!Exists ? null
         : _writer.StoredViewIfBehind(_admittedSeq) is { } stored ? JobReadModel.Header(stored)
-        : JobReadModel.Header(JobId, S) with { Seq = Math.Min(S.Seq, _writer.PersistedSeq) });
+        : JobReadModel.Header(JobId, S) with { Seq = Math.Min(S.Seq, Math.Max(_writer.PersistedSeq, _admittedSeq)) });
 
     public Task<IReadOnlyList<JobEvent>?> GetEventsAfter(long afterSeq) => Task.FromResult(_events.After(afterSeq));
 
