@@ -89,14 +89,14 @@ public sealed class DownloadJobGrain(
         var links = JobLinks.For(source, exports, time.GetUtcNow() + _options.UrlExpiry);
         var snapshot = _writer.StoredViewIfBehind(_admittedSeq) is { } stored
             ? JobReadModel.WithLinks(stored, stored.Progress.Status == JobStatus.Completed && S.ArchiveSize is not null ? S.ArchiveKey : null, links)
-            : JobReadModel.Snapshot(JobId, S, time.GetUtcNow(), links) with { Seq = Math.Min(S.Seq, Math.Max(_writer.PersistedSeq, _admittedSeq)) };
+            : JobReadModel.Snapshot(JobId, S, time.GetUtcNow(), links) with { Seq = Math.Min(S.Seq, _writer.PersistedSeq) };
         return Task.FromResult<JobSnapshot?>(snapshot);
     }
 
-    /// <summary>An unstored admission shows at its own seq: its event is out, and a successor admits at the same seq.</summary>
+    /// <summary>An unstored admission shows as processing, at the stored seq: a successor could not take a seq back.</summary>
     public Task<JobHeader?> GetHeader() => Task.FromResult(!Exists ? null
         : _writer.StoredViewIfBehind(_admittedSeq) is { } stored ? JobReadModel.Header(stored)
-        : JobReadModel.Header(JobId, S) with { Seq = Math.Min(S.Seq, Math.Max(_writer.PersistedSeq, _admittedSeq)) });
+        : JobReadModel.Header(JobId, S) with { Seq = Math.Min(S.Seq, _writer.PersistedSeq) });
 
     public Task<IReadOnlyList<JobEvent>?> GetEventsAfter(long afterSeq) => Task.FromResult(_events.After(afterSeq));
 
@@ -168,11 +168,10 @@ public sealed class DownloadJobGrain(
         using var activity = JobTelemetry.StartJobActivity("job.run", S.TraceParent, JobId);
         if (S.Status == JobStatus.Queued)
         {
-            // Its write joins the first progress write; its event goes out now (a successor admits with the same seq).
+            // The processing write is joined to the first progress write.
             JobTransitions.Admit(S, time.GetUtcNow(), _options.Timeout);
             _events.Emit(S, JobEventType.Progress, null, time.GetUtcNow());
             _admittedSeq = S.Seq;
-            await _events.PublishUpToAsync(_admittedSeq);
             metrics.Initiated();
             logger.LogInformation("Job {JobId} started", JobId);
         }

@@ -62,12 +62,10 @@ public sealed class JobStateWriter(IPersistentState<DownloadJobState> state, Fun
         {
             return stored;
         }
-        // The admission waits in the same write as the first progress: show it, at its seq (its event is
-        // already out: a snapshot behind it would leave a client a gap), with the files in flight.
+        // The admission waits in the same write as the first progress: show it, with the files in flight.
         var inFlight = state.State.Files.Where(f => f.Status == FileStatus.Processing).Select(f => f.FileId).ToHashSet();
         return stored with
         {
-            Seq = admittedSeq,
             Progress = stored.Progress with { Status = JobStatus.Processing, Phase = JobPhase.Fetching },
             Files = stored.Files.Select(f => f.Status == FileStatus.Pending && inFlight.Contains(f.FileId) ? f with { Status = FileStatus.Processing } : f).ToList(),
         };
