@@ -38,6 +38,7 @@ public sealed class JobEventRelay(IClusterClient cluster, JobEventHub hub, JobSt
         try
         {
             var (last, finished) = await StartAsync(sink, grain, after, gone);
+            var filled = false;
             if (finished)
             {
                 await sink.CloseAsync("job finished");
@@ -84,6 +85,7 @@ public sealed class JobEventRelay(IClusterClient cluster, JobEventHub hub, JobSt
                             return;
                         }
                         last = snapshot.Seq;
+                        filled = false;
                         if (await SendSnapshotAsync(sink, snapshot, gone))
                         {
                             await sink.CloseAsync("job finished");
@@ -98,6 +100,18 @@ public sealed class JobEventRelay(IClusterClient cluster, JobEventHub hub, JobSt
                     if (next.Seq <= last)
                     {
                         continue;
+                    }
+                    if (next.Seq > last + 1 && !filled)
+                    {
+                        // A job publishes its admission before storing it, and a snapshot shows the stored
+                        // seq: a follower that joined in between missed it. Fetched once, from the history.
+                        filled = true;
+                        (last, var over) = await SendMissedAsync(sink, grain, last, next.Seq, gone);
+                        if (over)
+                        {
+                            await sink.CloseAsync("job finished");
+                            return;
+                        }
                     }
                     last = next.Seq;
                     await sink.SendAsync(next.ToJson(), gone);
@@ -178,6 +192,38 @@ public sealed class JobEventRelay(IClusterClient cluster, JobEventHub hub, JobSt
             return (0, true);
         }
         return (snapshot.Seq, await SendSnapshotAsync(sink, snapshot, gone));
+    }
+
+    /// <summary>
+    /// Sends the published events between <paramref name="last"/> and <paramref name="before"/> that the
+    /// job still keeps; returns the last seq sent and whether one of them ended the job.
+    /// </summary>
+    private static async Task<(long Last, bool Finished)> SendMissedAsync(IProgressSink sink, IDownloadJobGrain grain, long last, long before, CancellationToken gone)
+    {
+        IReadOnlyList<JobEvent>? missed;
+        try
+        {
+            missed = await grain.GetEventsAfter(last);
+        }
+        catch (Exception ex) when (ClusterUnavailableHandler.IsUnavailable(ex))
+        {
+            // The newer event goes out anyway: a gap, as before there was a history to ask.
+            return (last, false);
+        }
+        foreach (var e in missed ?? [])
+        {
+            if (e.Seq <= last || e.Seq >= before)
+            {
+                continue;
+            }
+            await sink.SendAsync(e.ToJson(), gone);
+            last = e.Seq;
+            if (IsTerminal(e.Type))
+            {
+                return (last, true);
+            }
+        }
+        return (last, false);
     }
 
     /// <summary>Sends the snapshot, and the terminal event too when the job has finished; true if it has.</summary>

@@ -168,10 +168,13 @@ public sealed class DownloadJobGrain(
         using var activity = JobTelemetry.StartJobActivity("job.run", S.TraceParent, JobId);
         if (S.Status == JobStatus.Queued)
         {
-            // The processing write is joined to the first progress write.
+            // The processing write is joined to the first progress write; its event goes out now. Status
+            // answers keep the stored seq (a successor re-admits at this seq), so a follower that joins
+            // after it fills the gap from the event history (JobEventRelay).
             JobTransitions.Admit(S, time.GetUtcNow(), _options.Timeout);
             _events.Emit(S, JobEventType.Progress, null, time.GetUtcNow());
             _admittedSeq = S.Seq;
+            await _events.PublishUpToAsync(_admittedSeq);
             metrics.Initiated();
             logger.LogInformation("Job {JobId} started", JobId);
         }

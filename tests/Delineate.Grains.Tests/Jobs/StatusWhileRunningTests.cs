@@ -33,4 +33,26 @@ public sealed class StatusWhileRunningTests(LongLivedJobCluster cluster)
 
         Assert.Equal(CancelOutcome.Cancelled, await job.Cancel().WaitAsync(Prompt));
     }
+
+    [Fact]
+    public async Task The_admission_event_is_published_before_any_file_settles()
+    {
+        // Its write waits for the first progress write; the event must not (bench P3: it waited a whole file).
+        const int blocked = 73_004;
+        var lookups = cluster.Source.BlockLookups([blocked]);
+        var jobId = Guid.CreateVersion7();
+        var job = cluster.Job(jobId);
+        await using var recorder = await JobEventRecorder.SubscribeAsync(cluster.Client, jobId);
+        await cluster.InitiateAsync(job, new InitiateJobRequest { FileIds = [blocked], Owner = "alice" });
+        await lookups.WhenStarted(1).WaitAsync(Timeout);
+
+        var admitted = await recorder.WhenReceived(e => e.Progress.Status == JobStatus.Processing).WaitAsync(Timeout);
+
+        Assert.Equal(1, lookups.InFlight);
+        Assert.Equal((JobEventType.Progress, 1L, JobPhase.Fetching, 0), (admitted.Type, admitted.Seq, admitted.Progress.Phase, admitted.Progress.FilesDone));
+        Assert.Null(admitted.File);
+        Assert.Equal(CancelOutcome.Cancelled, await job.Cancel().WaitAsync(Prompt));
+        var events = await recorder.UntilTerminal(Timeout);
+        Assert.Equal(Enumerable.Range(1, events.Count).Select(i => (long)i), events.Select(e => e.Seq));
+    }
 }
