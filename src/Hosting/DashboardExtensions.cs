@@ -63,6 +63,14 @@ public static class DashboardExtensions
         return app;
     }
 
+    /// <summary>
+    /// Whether this host is configured to serve the dashboard (credentials, or the anonymous opt-in).
+    /// A silo adds the dashboard's services only then: they keep a second metrics pipeline that reads
+    /// every Orleans instrument each second, and a filter on every grain call.
+    /// </summary>
+    public static bool IsConfigured(IConfiguration config) =>
+        (!string.IsNullOrEmpty(config["DASHBOARD_USERNAME"]) && !string.IsNullOrEmpty(config["DASHBOARD_PASSWORD"])) || ReadAnonymous(config);
+
     private static bool ReadAnonymous(IConfiguration config)
     {
         var value = config["DASHBOARD_ANONYMOUS"];

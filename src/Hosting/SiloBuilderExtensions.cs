@@ -63,7 +63,10 @@ public static class SiloBuilderExtensions
             }));
         });
         silo.AddActivityPropagation();
-        silo.AddDashboard();
+        if (DashboardExtensions.IsConfigured(config))
+        {
+            silo.AddDashboard();
+        }
 
         var reminderPeriod = TimeSpan.FromSeconds(config.GetValue("ORLEANS_REMINDER_PERIOD_SECONDS", 60));
         silo.Configure<ReminderOptions>(o =>

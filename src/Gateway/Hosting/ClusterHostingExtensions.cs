@@ -36,7 +36,10 @@ public static class ClusterHostingExtensions
                 client.AddMemoryStreams(StreamNames.Provider, streams => streams.ConfigurePartitioning(StreamNames.Queues));
                 client.UseConnectionRetryFilter<RetryForeverFilter>();
                 client.AddActivityPropagation();
-                client.AddDashboard();
+                if (DashboardExtensions.IsConfigured(config))
+                {
+                    client.AddDashboard();
+                }
             });
             builder.Services.AddDownloadJobs(config, settings.Mode);
             // The gateway writes new jobs itself (group-committed); the silos admit and run them.

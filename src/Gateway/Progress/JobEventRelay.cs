@@ -20,6 +20,8 @@ public sealed class JobEventRelay(IClusterClient cluster, JobEventHub hub, JobSt
 {
     private const int BufferedEvents = 64;
     private static readonly TimeSpan SilenceBeforeResync = TimeSpan.FromSeconds(3);
+    /// <summary>A queued job has nothing to say until it is admitted: its quiet checks back off to one in this many silences.</summary>
+    private const int MaxQuietTicksWhileQueued = 4;
 
     public async Task RelayAsync(IProgressSink sink, Guid jobId, long? after)
     {
@@ -39,6 +41,7 @@ public sealed class JobEventRelay(IClusterClient cluster, JobEventHub hub, JobSt
         {
             var (last, finished) = await StartAsync(sink, grain, after, gone);
             var filled = false;
+            var (quietTicks, checkEvery) = (0, 1);
             if (finished)
             {
                 await sink.CloseAsync("job finished");
@@ -50,6 +53,11 @@ public sealed class JobEventRelay(IClusterClient cluster, JobEventHub hub, JobSt
                 if (await Task.WhenAny(ready, Task.Delay(SilenceBeforeResync, gone)) != ready)
                 {
                     await sink.KeepAliveAsync(gone);
+                    if (++quietTicks < checkEvery)
+                    {
+                        continue;
+                    }
+                    quietTicks = 0;
                     JobHeader? current;
                     try
                     {
@@ -66,6 +74,9 @@ public sealed class JobEventRelay(IClusterClient cluster, JobEventHub hub, JobSt
                         await sink.CloseAsync("job expired");
                         return;
                     }
+                    // Unchanged and queued: the next check waits longer (a lost admission event is found within
+                    // MaxQuietTicksWhileQueued silences); any other answer keeps checking every silence.
+                    checkEvery = current.Status == JobStatus.Queued && current.Seq <= last ? Math.Min(checkEvery * 2, MaxQuietTicksWhileQueued) : 1;
                     if (current.Seq > last || current.Status.IsTerminal())
                     {
                         logger.LogInformation("Progress of job {JobId} went quiet at seq {Seq}; resubscribing", jobId, last);
@@ -95,6 +106,7 @@ public sealed class JobEventRelay(IClusterClient cluster, JobEventHub hub, JobSt
                     continue;
                 }
                 await ready;
+                (quietTicks, checkEvery) = (0, 1);
                 while (events.Reader.TryRead(out var next))
                 {
                     if (next.Seq <= last)
