@@ -2,6 +2,7 @@ using Amazon.S3;
 using Delineate.Grains.Intake;
 using Delineate.Grains.Jobs;
 using Delineate.Grains.Options;
+using Delineate.Grains.Resilience;
 using Delineate.Grains.Storage;
 using Delineate.Grains.Webhooks;
 using Microsoft.Extensions.Configuration;
@@ -31,6 +32,7 @@ public static class JobServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<JobOptions>, JobOptionsValidator>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<StorageOptions>, StorageOptionsValidator>());
         services.TryAddSingleton(TimeProvider.System);
+        services.AddDelineateResilience();
         services.TryAddSingleton<BlobUrlSigner>();
         services.TryAddSingleton<SiloWorkLimiter>();
         services.TryAddSingleton<FileFetcher>();
