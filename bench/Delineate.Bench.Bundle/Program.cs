@@ -5,6 +5,7 @@ using Amazon.S3;
 using Amazon.S3.Model;
 using Delineate.Bench.Bundle;
 using Delineate.Grains.Storage;
+using Delineate.Grains.Storage.S3;
 using Microsoft.Extensions.Logging.Abstractions;
 
 // One measurement per process, so each figure has its own peak RSS. bench/bundle.sh runs the modes

@@ -1,4 +1,5 @@
 using Delineate.Grains.Storage;
+using Delineate.Grains.Storage.Synthetic;
 
 namespace Delineate.Bench.Bundle;
 

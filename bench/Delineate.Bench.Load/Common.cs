@@ -369,7 +369,7 @@ public sealed class RssSampler : IAsyncDisposable
     }
 }
 
-/// <summary>The synthetic catalogue's sizes (src/Grains/Storage/SyntheticCatalogue.cs, repeated here): picks small files.</summary>
+/// <summary>The synthetic catalogue's sizes (src/Grains/Storage/Synthetic/SyntheticCatalogue.cs, repeated here): picks small files.</summary>
 public static class Catalogue
 {
     public static bool Exists(int fileId) => fileId % 7 == 0;

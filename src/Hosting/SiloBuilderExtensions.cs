@@ -1,6 +1,7 @@
 using Delineate.Abstractions;
 using Delineate.Grains.Intake;
 using Delineate.Grains.Jobs;
+using Delineate.Grains.Options;
 using Delineate.Grains.Storage;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -68,9 +69,10 @@ public static class SiloBuilderExtensions
             silo.AddDashboard();
         }
 
-        var reminderPeriod = TimeSpan.FromSeconds(config.GetValue("ORLEANS_REMINDER_PERIOD_SECONDS", 60));
-        silo.Configure<ReminderOptions>(o =>
+        // The wake-up reminder's period is a job setting (JobOptions, validated at start); Orleans must allow it.
+        silo.Services.AddOptions<ReminderOptions>().Configure<IOptions<JobOptions>>((o, jobs) =>
         {
+            var reminderPeriod = jobs.Value.ReminderPeriod;
             if (reminderPeriod < o.MinimumReminderPeriod)
             {
                 o.MinimumReminderPeriod = reminderPeriod;

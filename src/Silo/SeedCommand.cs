@@ -1,6 +1,7 @@
 using System.Globalization;
 using Delineate.Grains.Options;
 using Delineate.Grains.Storage;
+using Delineate.Grains.Storage.S3;
 using Delineate.Hosting;
 
 namespace Delineate.Silo;

@@ -1,3 +1,4 @@
+
 namespace Delineate.Cli.Tests;
 
 /// <summary>

@@ -1,6 +1,7 @@
 using Amazon.S3;
 using Delineate.Grains.Options;
 using Delineate.Grains.Storage;
+using Delineate.Grains.Storage.S3;
 
 namespace Delineate.Storage.Tests;
 

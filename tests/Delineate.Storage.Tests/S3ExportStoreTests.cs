@@ -4,6 +4,7 @@ using Amazon.S3;
 using Amazon.S3.Model;
 using Delineate.Grains.Jobs;
 using Delineate.Grains.Storage;
+using Delineate.Grains.Storage.S3;
 
 namespace Delineate.Storage.Tests;
 

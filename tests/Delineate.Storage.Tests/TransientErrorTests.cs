@@ -1,4 +1,5 @@
 using Delineate.Grains.Storage;
+using Delineate.Grains.Storage.S3;
 
 namespace Delineate.Storage.Tests;
 

@@ -1,4 +1,6 @@
 using Delineate.Grains.Storage;
+using Delineate.Grains.Storage.Local;
+using Delineate.Grains.Storage.Synthetic;
 
 namespace Delineate.Gateway.Api;
 

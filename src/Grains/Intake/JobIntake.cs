@@ -2,12 +2,13 @@ using System.Threading.Channels;
 using Delineate.Abstractions;
 using Delineate.Grains.Jobs;
 using Delineate.Grains.Options;
+using Delineate.Grains.Resilience;
 using Delineate.Grains.Storage;
 using Delineate.Grains.Webhooks;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Polly;
-using Polly.Retry;
+using Polly.Registry;
 
 namespace Delineate.Grains.Intake;
 
@@ -36,7 +37,7 @@ public sealed class JobIntake : IAsyncDisposable
     private readonly ResiliencePipeline _retry;
     private readonly ShardHandOver?[] _handOvers = new ShardHandOver?[IntakeShards.Count];
 
-    public JobIntake(IJobStore store, IGrainFactory grains, JobStateCodec codec, IOptions<JobOptions> options, TimeProvider time, ILogger<JobIntake> logger)
+    public JobIntake(IJobStore store, IGrainFactory grains, JobStateCodec codec, IOptions<JobOptions> options, TimeProvider time, ResiliencePipelineProvider<string> pipelines, ILogger<JobIntake> logger)
     {
         _store = store;
         _grains = grains;
@@ -44,19 +45,7 @@ public sealed class JobIntake : IAsyncDisposable
         _options = options.Value;
         _time = time;
         _logger = logger;
-        // An unknown outcome (Redis restarting, a reply lost) is retried: a job already stored answers
-        // Created, so a retry never makes a second one. Past the budget the callers get StoreUnavailable.
-        _retry = new ResiliencePipelineBuilder { TimeProvider = time }
-            .AddRetry(new RetryStrategyOptions
-            {
-                MaxRetryAttempts = 12,
-                BackoffType = DelayBackoffType.Exponential,
-                UseJitter = true,
-                Delay = TimeSpan.FromMilliseconds(100),
-                MaxDelay = TimeSpan.FromSeconds(1),
-                ShouldHandle = new PredicateBuilder().Handle<Exception>(RedisErrors.IsTransient),
-            })
-            .Build();
+        _retry = pipelines.GetPipeline(ResiliencePipelines.JobIntake);
         // The loops outlive the request that first resolved the intake: they must not carry its trace.
         using (ExecutionContext.SuppressFlow())
         {

@@ -2,12 +2,14 @@ using System.Diagnostics;
 using Delineate.Abstractions;
 using Delineate.Grains.Intake;
 using Delineate.Grains.Options;
+using Delineate.Grains.Resilience;
 using Delineate.Grains.Storage;
 using Delineate.Grains.Webhooks;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orleans.Placement;
 using Orleans.Timers;
+using Polly.Registry;
 
 namespace Delineate.Grains.Jobs;
 
@@ -31,6 +33,7 @@ public sealed class DownloadJobGrain(
     IReminderRegistry reminders,
     LocalSilo silo,
     WebhookSender webhooks,
+    ResiliencePipelineProvider<string> pipelines,
     ILogger<DownloadJobGrain> logger) : Grain, IDownloadJobGrain, IRemindable, JobBundler.IProgress
 {
     public const string StateName = "job";
@@ -57,7 +60,7 @@ public sealed class DownloadJobGrain(
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
         _events = new JobEventLog(JobId, JobEventLog.StreamOf(this.GetStreamProvider(StreamNames.Provider), JobId), S.Seq, metrics, logger);
-        _writer = new JobStateWriter(state, () => JobReadModel.Snapshot(JobId, S, time.GetUtcNow(), links: null));
+        _writer = new JobStateWriter(state, pipelines.GetPipeline(ResiliencePipelines.JobStateWrite), () => JobReadModel.Snapshot(JobId, S, time.GetUtcNow(), links: null));
         _writer.MarkLoaded();
         _wake = new JobWakeReminder(reminders, this.GetGrainId(), _options.ReminderPeriod, logger);
         _webhook = webhooks.Attach(this, JobId, state, _wake, CommitAsync, logger);

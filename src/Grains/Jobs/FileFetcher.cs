@@ -1,17 +1,19 @@
 using Delineate.Abstractions;
 using Delineate.Grains.Options;
+using Delineate.Grains.Resilience;
 using Delineate.Grains.Storage;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Polly;
-using Polly.Retry;
+using Polly.Registry;
 using Polly.Timeout;
 
 namespace Delineate.Grains.Jobs;
 
 /// <summary>
 /// Fetches one file: the simulated source latency, then a lookup in the file source, retried with
-/// exponential backoff and jitter on transient failures. Missing is a result, not an error.
+/// exponential backoff and jitter on transient failures
+/// (<see cref="ResiliencePipelines.FileFetch"/>). Missing is a result, not an error.
 /// </summary>
 public sealed class FileFetcher
 {
@@ -22,27 +24,14 @@ public sealed class FileFetcher
     private readonly ILogger<FileFetcher> _logger;
     private readonly ResiliencePipeline _pipeline;
 
-    public FileFetcher(IFileSource source, SiloWorkLimiter limiter, IOptions<JobOptions> options, TimeProvider time, ILogger<FileFetcher> logger)
+    public FileFetcher(IFileSource source, SiloWorkLimiter limiter, IOptions<JobOptions> options, TimeProvider time, ResiliencePipelineProvider<string> pipelines, ILogger<FileFetcher> logger)
     {
         _source = source;
         _limiter = limiter;
         _options = options.Value;
         _time = time;
         _logger = logger;
-        var builder = new ResiliencePipelineBuilder { TimeProvider = time };
-        if (_options.MaxAttempts > 1)
-        {
-            builder.AddRetry(new RetryStrategyOptions
-            {
-                MaxRetryAttempts = _options.MaxAttempts - 1,
-                BackoffType = DelayBackoffType.Exponential,
-                UseJitter = true,
-                Delay = _options.RetryBaseDelay,
-                MaxDelay = TimeSpan.FromSeconds(30),
-                ShouldHandle = new PredicateBuilder().Handle<Exception>(IsRetryable),
-            });
-        }
-        _pipeline = builder.AddTimeout(_options.FetchTimeout).Build();
+        _pipeline = pipelines.GetPipeline(ResiliencePipelines.FileFetch);
     }
 
     public async Task<FetchOutcome> FetchAsync(int fileId, CancellationToken cancellationToken)
@@ -67,9 +56,6 @@ public sealed class FileFetcher
             return new FetchOutcome(FileStatus.Failed, attempts, null, Describe(ex));
         }
     }
-
-    private static bool IsRetryable(Exception exception) =>
-        exception is TimeoutRejectedException || TransientErrors.IsTransient(exception);
 
     private Task SimulateLatencyAsync(CancellationToken cancellationToken)
     {

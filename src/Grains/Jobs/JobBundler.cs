@@ -1,10 +1,9 @@
 using Delineate.Abstractions;
-using Delineate.Grains.Options;
+using Delineate.Grains.Resilience;
 using Delineate.Grains.Storage;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
 using Polly;
-using Polly.Retry;
+using Polly.Registry;
 
 namespace Delineate.Grains.Jobs;
 
@@ -14,7 +13,7 @@ namespace Delineate.Grains.Jobs;
 /// <c>JOB_MAX_ATTEMPTS</c>. A multipart upload's id is persisted before any byte is sent, so a successor
 /// can abort it; an archive expected to fit in one part is sent whole on completion, with nothing to persist.
 /// </summary>
-public sealed class JobBundler(IFileSource source, IExportStore exports, JobMetrics metrics, IOptions<JobOptions> options, TimeProvider time, ILogger<JobBundler> logger)
+public sealed class JobBundler(IFileSource source, IExportStore exports, JobMetrics metrics, TimeProvider time, ResiliencePipelineProvider<string> pipelines, ILogger<JobBundler> logger)
 {
     private static readonly TimeSpan ProgressInterval = TimeSpan.FromSeconds(1);
 
@@ -25,36 +24,11 @@ public sealed class JobBundler(IFileSource source, IExportStore exports, JobMetr
         Task BundledAsync(int done, int total);
     }
 
-    // Built once: a pipeline per bundle cost a builder, its strategies and a telemetry listener per job.
-    private readonly ResiliencePipeline _retry = BuildRetry(options.Value.MaxAttempts, time, logger);
+    // One shared pipeline: a pipeline per bundle cost a builder, its strategies and a telemetry listener per job.
+    private readonly ResiliencePipeline _retry = pipelines.GetPipeline(ResiliencePipelines.JobBundle);
 
     public Task BundleAsync(Guid jobId, DownloadJobState state, IProgress progress, CancellationToken cancellationToken) =>
         OnGrain.RunAsync(_retry, token => BundleOnceAsync(jobId, state, progress, token), cancellationToken, jobId);
-
-    private static ResiliencePipeline BuildRetry(int maxAttempts, TimeProvider time, ILogger logger)
-    {
-        // Polly refuses MaxRetryAttempts = 0: with JOB_MAX_ATTEMPTS=1 there is no retry strategy at all.
-        var builder = new ResiliencePipelineBuilder { TimeProvider = time };
-        if (maxAttempts > 1)
-        {
-            builder.AddRetry(new RetryStrategyOptions
-            {
-                MaxRetryAttempts = maxAttempts - 1,
-                BackoffType = DelayBackoffType.Exponential,
-                UseJitter = true,
-                Delay = TimeSpan.FromSeconds(1),
-                ShouldHandle = args => ValueTask.FromResult(args.Outcome.Exception is { } ex
-                    && !args.Context.CancellationToken.IsCancellationRequested && TransientErrors.IsTransient(ex)),
-                OnRetry = args =>
-                {
-                    logger.LogWarning(args.Outcome.Exception, "Job {JobId} bundle attempt {Attempt} failed; retrying",
-                        args.Context.Properties.GetValue(OnGrain.JobIdKey, Guid.Empty), args.AttemptNumber + 1);
-                    return default;
-                },
-            });
-        }
-        return builder.Build();
-    }
 
     private async Task BundleOnceAsync(Guid jobId, DownloadJobState state, IProgress progress, CancellationToken cancellationToken)
     {

@@ -1,30 +1,17 @@
 using Delineate.Abstractions;
 using Polly;
-using Polly.Retry;
 
 namespace Delineate.Grains.Jobs;
 
 /// <summary>
 /// Persists a job's state with group commit: concurrent callers share writes, and each returns only
 /// after a write that began after its change. A storage blip (Redis restarting) is ridden out for
-/// about 20 s; a retry carries the same version tag, so a write whose answer was lost is recognised
+/// about 20 s (<see cref="Resilience.ResiliencePipelines.JobStateWrite"/>); a retry carries the same version tag, so a write whose answer was lost is recognised
 /// (<see cref="Intake.JobGrainStorage"/>). A write that lost to another activation
 /// (<see cref="Orleans.Storage.InconsistentStateException"/>) is not retried.
 /// </summary>
-public sealed class JobStateWriter(IPersistentState<DownloadJobState> state, Func<JobSnapshot> storedView)
+public sealed class JobStateWriter(IPersistentState<DownloadJobState> state, ResiliencePipeline retry, Func<JobSnapshot> storedView)
 {
-    private static readonly ResiliencePipeline Retry = new ResiliencePipelineBuilder()
-        .AddRetry(new RetryStrategyOptions
-        {
-            MaxRetryAttempts = 8,
-            BackoffType = DelayBackoffType.Exponential,
-            UseJitter = true,
-            Delay = TimeSpan.FromMilliseconds(250),
-            MaxDelay = TimeSpan.FromSeconds(5),
-            ShouldHandle = new PredicateBuilder().Handle<Exception>(ex => ex is not Orleans.Storage.InconsistentStateException),
-        })
-        .Build();
-
     private Task? _inFlight;
     private bool _dirty;
 
@@ -113,5 +100,5 @@ public sealed class JobStateWriter(IPersistentState<DownloadJobState> state, Fun
         }
     }
 
-    private Task WriteWithRetriesAsync() => OnGrain.RunAsync(Retry, _ => state.WriteStateAsync(), CancellationToken.None);
+    private Task WriteWithRetriesAsync() => OnGrain.RunAsync(retry, _ => state.WriteStateAsync(), CancellationToken.None);
 }

@@ -2,6 +2,7 @@ using Delineate.Grains.Intake;
 using Delineate.Grains.Jobs;
 using Delineate.Grains.Options;
 using Delineate.Grains.Storage;
+using Delineate.Grains.Storage.Synthetic;
 using Delineate.Hosting;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;

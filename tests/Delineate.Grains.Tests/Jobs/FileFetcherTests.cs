@@ -2,6 +2,7 @@ using System.Net.Sockets;
 using Delineate.Grains.Jobs;
 using Delineate.Grains.Options;
 using Delineate.Grains.Storage;
+using Delineate.Grains.Storage.Synthetic;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
@@ -128,7 +129,9 @@ public sealed class FileFetcherTests
             ["JOB_RETRY_BASE_DELAY_MS"] = "1",
             ["DOWNLOAD_DELAY_ENABLED"] = settings?.GetValueOrDefault("DOWNLOAD_DELAY_ENABLED") ?? "false",
         });
-        return new FileFetcher(_source, limiter ?? Limiter(16), Microsoft.Extensions.Options.Options.Create(options), time ?? TimeProvider.System, NullLogger<FileFetcher>.Instance);
+        time ??= TimeProvider.System;
+        return new FileFetcher(_source, limiter ?? Limiter(16), Microsoft.Extensions.Options.Options.Create(options), time,
+            TestResilience.Provider(options, time), NullLogger<FileFetcher>.Instance);
     }
 
     private static SiloWorkLimiter Limiter(int siloConcurrency) =>

@@ -1,7 +1,9 @@
 using Delineate.Hosting;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
+using Orleans.Configuration;
 
 namespace Delineate.Grains.Tests.Options;
 
@@ -19,6 +21,7 @@ public sealed class OptionsAtStartTests : IDisposable
     [InlineData("WEBHOOK_MAX_ATTEMPTS", "0")]
     [InlineData("WEBHOOK_TIMEOUT_MS", "10")]
     [InlineData("WEBHOOK_BACKOFF_BASE_MS", "0")]
+    [InlineData("ORLEANS_REMINDER_PERIOD_SECONDS", "0")]
     public async Task A_host_with_a_bad_setting_does_not_start(string variable, string value)
     {
         using var host = Host(new() { [variable] = value });
@@ -47,6 +50,23 @@ public sealed class OptionsAtStartTests : IDisposable
         await host.StopAsync();
 
         Assert.True(Directory.Exists(_exports.Path));
+    }
+
+    [Fact]
+    public void The_silo_allows_reminders_as_often_as_the_job_setting_asks()
+    {
+        var config = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["ORLEANS_REMINDER_PERIOD_SECONDS"] = "2",
+            ["EXPORT_DIR"] = _exports.Path,
+        }).Build();
+        var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.UseOrleans(silo => silo.AddDelineateSilo(config, HostingSettings.Load(config, DelineateMode.Embedded)));
+        using var host = builder.Build();
+
+        var reminders = host.Services.GetRequiredService<IOptions<ReminderOptions>>().Value;
+
+        Assert.Equal(TimeSpan.FromSeconds(2), reminders.MinimumReminderPeriod);
     }
 
     public void Dispose() => _exports.Dispose();

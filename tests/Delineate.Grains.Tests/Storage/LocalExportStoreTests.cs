@@ -1,6 +1,7 @@
 using System.Web;
 using Delineate.Grains.Options;
 using Delineate.Grains.Storage;
+using Delineate.Grains.Storage.Local;
 
 namespace Delineate.Grains.Tests.Storage;
 

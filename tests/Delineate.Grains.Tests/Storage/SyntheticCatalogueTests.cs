@@ -1,5 +1,6 @@
 using Delineate.Grains.Options;
 using Delineate.Grains.Storage;
+using Delineate.Grains.Storage.Synthetic;
 using Microsoft.Extensions.Time.Testing;
 
 namespace Delineate.Grains.Tests.Storage;

@@ -5,6 +5,7 @@ using System.Text;
 using Amazon.S3;
 using Delineate.Grains.Options;
 using Delineate.Grains.Storage;
+using Delineate.Grains.Storage.S3;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Delineate.Storage.Tests.Infrastructure;

@@ -1,10 +1,11 @@
 using Amazon.S3;
 using Amazon.S3.Model;
 using Delineate.Grains.Options;
+using Delineate.Grains.Storage.Synthetic;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
-namespace Delineate.Grains.Storage;
+namespace Delineate.Grains.Storage.S3;
 
 /// <summary>
 /// Writes synthetic catalogue files into the S3 source (<c>downloads/{id}.zip</c>), so a clustered

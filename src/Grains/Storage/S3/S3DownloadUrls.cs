@@ -2,7 +2,7 @@ using Amazon.S3;
 using Amazon.S3.Model;
 using Delineate.Grains.Options;
 
-namespace Delineate.Grains.Storage;
+namespace Delineate.Grains.Storage.S3;
 
 /// <summary>
 /// Presigned GET URLs that download an object under a given file name. When <c>S3_PUBLIC_ENDPOINT</c>

@@ -3,7 +3,7 @@ using Amazon.Runtime;
 using Amazon.S3;
 using Delineate.Grains.Options;
 
-namespace Delineate.Grains.Storage;
+namespace Delineate.Grains.Storage.S3;
 
 /// <summary>Builds the S3 client from the S3_* settings (AWS, or an S3-compatible endpoint such as RustFS).</summary>
 public static class S3ClientFactory

@@ -4,7 +4,7 @@ using Amazon.S3.Model;
 using Delineate.Grains.Options;
 using Microsoft.Extensions.Options;
 
-namespace Delineate.Grains.Storage;
+namespace Delineate.Grains.Storage.S3;
 
 /// <summary>Source files in S3: <c>downloads/{id}.zip</c> in the configured bucket.</summary>
 public sealed class S3FileSource(IAmazonS3 s3, IOptions<StorageOptions> options) : IFileSource

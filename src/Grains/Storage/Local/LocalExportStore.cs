@@ -1,7 +1,7 @@
 using Delineate.Grains.Options;
 using Microsoft.Extensions.Options;
 
-namespace Delineate.Grains.Storage;
+namespace Delineate.Grains.Storage.Local;
 
 /// <summary>Exports in a local folder (embedded mode). An upload is a part file renamed on completion.</summary>
 public sealed class LocalExportStore(IOptions<StorageOptions> options, BlobUrlSigner signer) : IExportStore

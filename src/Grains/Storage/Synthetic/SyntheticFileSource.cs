@@ -1,4 +1,4 @@
-namespace Delineate.Grains.Storage;
+namespace Delineate.Grains.Storage.Synthetic;
 
 /// <summary>The synthetic catalogue as a file source; its URLs are the gateway's signed blob URLs.</summary>
 public sealed class SyntheticFileSource(BlobUrlSigner signer) : IFileSource

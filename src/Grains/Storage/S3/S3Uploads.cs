@@ -2,7 +2,7 @@ using System.Net;
 using Amazon.S3;
 using Amazon.S3.Model;
 
-namespace Delineate.Grains.Storage;
+namespace Delineate.Grains.Storage.S3;
 
 /// <summary>
 /// The S3 requests of an upload, one call each: start, part, whole object, complete, abort. Every

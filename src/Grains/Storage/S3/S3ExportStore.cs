@@ -4,7 +4,7 @@ using Delineate.Grains.Options;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
-namespace Delineate.Grains.Storage;
+namespace Delineate.Grains.Storage.S3;
 
 /// <summary>Exports in S3 (<c>exports/{jobId}.zip</c>), streamed there with a multipart upload.</summary>
 public sealed partial class S3ExportStore(IAmazonS3 s3, IOptions<StorageOptions> options, ILogger<S3ExportStore> logger) : IExportStore

@@ -1,4 +1,4 @@
-namespace Delineate.Grains.Storage;
+namespace Delineate.Grains.Storage.Synthetic;
 
 /// <summary>
 /// The old service's mock catalogue: file n exists when n % 7 == 0; its size and bytes are

@@ -1,6 +1,6 @@
 using System.Buffers.Binary;
 
-namespace Delineate.Grains.Storage;
+namespace Delineate.Grains.Storage.Synthetic;
 
 /// <summary>Read-only, forward-only stream of xorshift64* bytes; holds no buffer of its own.</summary>
 internal sealed class SyntheticFileStream(ulong seed, long length) : Stream
