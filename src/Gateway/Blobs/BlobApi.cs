@@ -1,6 +1,7 @@
 using Delineate.Grains.Storage;
+using Microsoft.AspNetCore.Http.HttpResults;
 
-namespace Delineate.Gateway.Api;
+namespace Delineate.Gateway.Blobs;
 
 /// <summary>
 /// <c>GET /v1/blobs/{key}</c>: serves local exports and synthetic source files behind HMAC-signed,
@@ -8,18 +9,19 @@ namespace Delineate.Gateway.Api;
 /// </summary>
 public static class BlobApi
 {
-    public static IEndpointRouteBuilder MapBlobApi(this IEndpointRouteBuilder endpoints)
+    public static RouteGroupBuilder MapBlobs(this IEndpointRouteBuilder app)
     {
-        endpoints.MapGet(BlobUrlSigner.RoutePrefix + "{**key}", Get)
+        var api = app.MapGroup(BlobUrlSigner.RoutePrefix.TrimEnd('/'));
+        api.MapGet("/{**key}", Get)
             .Produces<Stream>(StatusCodes.Status200OK, "application/zip")
             .ProducesProblem(StatusCodes.Status403Forbidden)
             .ProducesProblem(StatusCodes.Status404NotFound)
             .WithTags("blobs")
             .WithSummary("A signed, expiring download link (embedded exports, synthetic files)");
-        return endpoints;
+        return api;
     }
 
-    public static IResult Get(string key, string? name, string? expires, string? sig, BlobUrlSigner signer, IExportStore exports, IFileSource source)
+    public static Results<FileStreamHttpResult, ProblemHttpResult> Get(string key, string? name, string? expires, string? sig, BlobUrlSigner signer, IExportStore exports, IFileSource source)
     {
         // Keys the service signs are plain "exports/…" and "downloads/…" names: anything that could climb
         // out of its folder is refused as a bad link, even with a valid signature.
@@ -48,7 +50,7 @@ public static class BlobApi
             : TypedResults.Stream(content, "application/zip", name);
     }
 
-    private static IResult Forbidden() =>
+    private static ProblemHttpResult Forbidden() =>
         TypedResults.Problem("The link is invalid or has expired.", statusCode: StatusCodes.Status403Forbidden, title: "Forbidden");
 
     private static bool IsPlainKey(string key) =>
