@@ -29,21 +29,15 @@ public static class BlobApi
         {
             return Forbidden();
         }
-        Stream? content = null;
-        if (key.StartsWith(StorageKeys.ExportPrefix, StringComparison.Ordinal) && exports is LocalExportStore local)
+        // Only the stores this deployment serves itself: S3-backed ones hand out presigned S3 URLs instead.
+        Stream? content;
+        try
         {
-            try
-            {
-                content = local.OpenRead(key);
-            }
-            catch (ArgumentException)
-            {
-                return Forbidden();
-            }
+            content = (exports as ISignedBlobSource)?.OpenSigned(key) ?? (source as ISignedBlobSource)?.OpenSigned(key);
         }
-        else if (source is SyntheticFileSource && TryParseSourceKey(key, out var fileId) && SyntheticCatalogue.Exists(fileId))
+        catch (ArgumentException)
         {
-            content = SyntheticCatalogue.Open(fileId);
+            return Forbidden();
         }
         return content is null
             ? TypedResults.Problem("No such object.", statusCode: StatusCodes.Status404NotFound, title: "Not found")
@@ -58,12 +52,4 @@ public static class BlobApi
         && !key.Contains('\\') && !key.Contains('%') && !key.StartsWith('/')
         && key.Split('/').All(segment => segment.Length > 0 && segment != "." && segment != "..")
         && key.All(c => c > ' ' && c < 127);
-
-    private static bool TryParseSourceKey(string key, out int fileId)
-    {
-        fileId = 0;
-        return key.StartsWith(StorageKeys.SourcePrefix, StringComparison.Ordinal)
-            && key.EndsWith(".zip", StringComparison.Ordinal)
-            && int.TryParse(key.AsSpan(StorageKeys.SourcePrefix.Length, key.Length - StorageKeys.SourcePrefix.Length - 4), out fileId);
-    }
 }
