@@ -1,5 +1,7 @@
-using Delineate.Gateway.Api;
+using Delineate.Gateway.Blobs;
 using Delineate.Gateway.Hosting;
+using Delineate.Gateway.Jobs;
+using Delineate.Gateway.Legacy;
 using Delineate.Gateway.Progress;
 using Delineate.Hosting;
 
@@ -16,9 +18,11 @@ return await HostRunner.RunAsync(async () =>
     app.MapDelineateDashboard(app.Services.GetRequiredService<HostingSettings>().Mode);
     app.MapDelineateHealth();
     app.MapDelineateTelemetry();
-    app.MapDownloadApi();
-    app.MapOperatorApi();
-    app.MapBlobApi();
+    app.MapJobs();
+    app.MapProgress();
+    app.MapLegacy();
+    app.MapJobActions();
+    app.MapBlobs();
     await app.RunAsync();
 });
 

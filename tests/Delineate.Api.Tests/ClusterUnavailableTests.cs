@@ -1,4 +1,4 @@
-using Delineate.Gateway.Hosting;
+using Delineate.Gateway.Errors;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;

@@ -1,4 +1,5 @@
 using Delineate.Abstractions;
+using Delineate.Gateway.Errors;
 using Delineate.Hosting;
 using Orleans.Configuration;
 using Orleans.Dashboard;

@@ -1,4 +1,4 @@
-using Delineate.Gateway.Api;
+using Delineate.Gateway.Jobs;
 
 namespace Delineate.Gateway.Progress;
 

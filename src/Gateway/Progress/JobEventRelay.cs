@@ -1,6 +1,7 @@
 using System.Threading.Channels;
 using Delineate.Abstractions;
-using Delineate.Gateway.Api;
+using Delineate.Gateway.Jobs;
+using Delineate.Gateway.Errors;
 using Delineate.Gateway.Hosting;
 
 namespace Delineate.Gateway.Progress;

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
-using Delineate.Gateway.Api;
+using Delineate.Gateway.Jobs;
 
 namespace Delineate.Gateway.Progress;
 

@@ -1,5 +1,7 @@
 using System.Threading.RateLimiting;
-using Delineate.Gateway.Api;
+using Delineate.Gateway.Errors;
+using Delineate.Gateway.Owners;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Delineate.Gateway.Hosting;
 using Microsoft.Extensions.Options;
 
@@ -32,7 +34,7 @@ public sealed class StreamLimiter : IDisposable
     }
 
     /// <summary>The lease the stream holds until it ends, or null and the problem (429, Retry-After) to answer.</summary>
-    public (RateLimitLease? Lease, IResult? Problem) TryOpen(HttpContext context)
+    public (RateLimitLease? Lease, ProblemHttpResult? Problem) TryOpen(HttpContext context)
     {
         var lease = _limiter.AttemptAcquire(context);
         if (lease.IsAcquired)

@@ -1,6 +1,6 @@
 using System.Net.WebSockets;
 using System.Text.Json;
-using Delineate.Gateway.Api;
+using Delineate.Gateway.Jobs;
 
 namespace Delineate.Gateway.Progress;
 

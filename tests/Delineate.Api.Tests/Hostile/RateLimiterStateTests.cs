@@ -1,6 +1,6 @@
 using System.Net;
-using Delineate.Gateway.Api;
 using Delineate.Gateway.Hosting;
+using Delineate.Gateway.Owners;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Time.Testing;
 

@@ -1,7 +1,6 @@
 using System.Net.WebSockets;
 using System.Text.Json;
 using Delineate.Abstractions;
-using Delineate.Gateway.Api;
 using Delineate.Gateway.Progress;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;

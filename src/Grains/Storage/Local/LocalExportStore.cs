@@ -4,7 +4,7 @@ using Microsoft.Extensions.Options;
 namespace Delineate.Grains.Storage.Local;
 
 /// <summary>Exports in a local folder (embedded mode). An upload is a part file renamed on completion.</summary>
-public sealed class LocalExportStore(IOptions<StorageOptions> options, BlobUrlSigner signer) : IExportStore
+public sealed class LocalExportStore(IOptions<StorageOptions> options, BlobUrlSigner signer) : IExportStore, ISignedBlobSource
 {
     private readonly string _root = Path.TrimEndingDirectorySeparator(Path.GetFullPath(options.Value.EffectiveExportDirectory));
 
@@ -57,6 +57,9 @@ public sealed class LocalExportStore(IOptions<StorageOptions> options, BlobUrlSi
         var path = PathOf(key);
         return File.Exists(path) ? new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 81920, useAsync: true) : null;
     }
+
+    /// <summary>A finished export under its signed link; null for any other key.</summary>
+    public Stream? OpenSigned(string key) => key.StartsWith(StorageKeys.ExportPrefix, StringComparison.Ordinal) ? OpenRead(key) : null;
 
     /// <summary>Maps a key inside the root; keys that would escape it are refused.</summary>
     private string PathOf(string key)

@@ -1,8 +1,7 @@
 using Delineate.Grains.Storage;
-using Delineate.Grains.Storage.Local;
-using Delineate.Grains.Storage.Synthetic;
+using Microsoft.AspNetCore.Http.HttpResults;
 
-namespace Delineate.Gateway.Api;
+namespace Delineate.Gateway.Blobs;
 
 /// <summary>
 /// <c>GET /v1/blobs/{key}</c>: serves local exports and synthetic source files behind HMAC-signed,
@@ -10,18 +9,19 @@ namespace Delineate.Gateway.Api;
 /// </summary>
 public static class BlobApi
 {
-    public static IEndpointRouteBuilder MapBlobApi(this IEndpointRouteBuilder endpoints)
+    public static RouteGroupBuilder MapBlobs(this IEndpointRouteBuilder app)
     {
-        endpoints.MapGet(BlobUrlSigner.RoutePrefix + "{**key}", Get)
+        var api = app.MapGroup(BlobUrlSigner.RoutePrefix.TrimEnd('/'));
+        api.MapGet("/{**key}", Get)
             .Produces<Stream>(StatusCodes.Status200OK, "application/zip")
             .ProducesProblem(StatusCodes.Status403Forbidden)
             .ProducesProblem(StatusCodes.Status404NotFound)
             .WithTags("blobs")
             .WithSummary("A signed, expiring download link (embedded exports, synthetic files)");
-        return endpoints;
+        return api;
     }
 
-    public static IResult Get(string key, string? name, string? expires, string? sig, BlobUrlSigner signer, IExportStore exports, IFileSource source)
+    public static Results<FileStreamHttpResult, ProblemHttpResult> Get(string key, string? name, string? expires, string? sig, BlobUrlSigner signer, IExportStore exports, IFileSource source)
     {
         // Keys the service signs are plain "exports/…" and "downloads/…" names: anything that could climb
         // out of its folder is refused as a bad link, even with a valid signature.
@@ -29,28 +29,22 @@ public static class BlobApi
         {
             return Forbidden();
         }
-        Stream? content = null;
-        if (key.StartsWith(StorageKeys.ExportPrefix, StringComparison.Ordinal) && exports is LocalExportStore local)
+        // Only the stores this deployment serves itself: S3-backed ones hand out presigned S3 URLs instead.
+        Stream? content;
+        try
         {
-            try
-            {
-                content = local.OpenRead(key);
-            }
-            catch (ArgumentException)
-            {
-                return Forbidden();
-            }
+            content = (exports as ISignedBlobSource)?.OpenSigned(key) ?? (source as ISignedBlobSource)?.OpenSigned(key);
         }
-        else if (source is SyntheticFileSource && TryParseSourceKey(key, out var fileId) && SyntheticCatalogue.Exists(fileId))
+        catch (ArgumentException)
         {
-            content = SyntheticCatalogue.Open(fileId);
+            return Forbidden();
         }
         return content is null
             ? TypedResults.Problem("No such object.", statusCode: StatusCodes.Status404NotFound, title: "Not found")
             : TypedResults.Stream(content, "application/zip", name);
     }
 
-    private static IResult Forbidden() =>
+    private static ProblemHttpResult Forbidden() =>
         TypedResults.Problem("The link is invalid or has expired.", statusCode: StatusCodes.Status403Forbidden, title: "Forbidden");
 
     private static bool IsPlainKey(string key) =>
@@ -58,12 +52,4 @@ public static class BlobApi
         && !key.Contains('\\') && !key.Contains('%') && !key.StartsWith('/')
         && key.Split('/').All(segment => segment.Length > 0 && segment != "." && segment != "..")
         && key.All(c => c > ' ' && c < 127);
-
-    private static bool TryParseSourceKey(string key, out int fileId)
-    {
-        fileId = 0;
-        return key.StartsWith(StorageKeys.SourcePrefix, StringComparison.Ordinal)
-            && key.EndsWith(".zip", StringComparison.Ordinal)
-            && int.TryParse(key.AsSpan(StorageKeys.SourcePrefix.Length, key.Length - StorageKeys.SourcePrefix.Length - 4), out fileId);
-    }
 }

@@ -1,10 +1,11 @@
 using System.Buffers.Text;
 using System.Security.Cryptography;
 using System.Text;
+using Delineate.Gateway.Errors;
 using Delineate.Gateway.Hosting;
 using Microsoft.Extensions.Options;
 
-namespace Delineate.Gateway.Api;
+namespace Delineate.Gateway.Owners;
 
 /// <summary>
 /// Who is asking. <c>Auth:Mode</c> none: the <c>X-User-Id</c> header, else "anonymous"; a

@@ -1,9 +1,10 @@
 using Delineate.Gateway.Hosting;
+using Delineate.Gateway.Jobs;
 using Microsoft.AspNetCore.OpenApi;
 using Microsoft.Extensions.Options;
 using Microsoft.OpenApi;
 
-namespace Delineate.Gateway.Api;
+namespace Delineate.Gateway.Owners;
 
 /// <summary>
 /// In <c>apikey</c> mode the OpenAPI document declares the <c>X-API-Key</c> header scheme and every
@@ -32,7 +33,7 @@ public sealed class ApiKeySecurityTransformer(IOptions<GatewayOptions> options) 
         var requirement = new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference(SchemeName, document)] = [] };
         foreach (var (path, item) in document.Paths)
         {
-            if (!path.StartsWith(DownloadApi.Prefix, StringComparison.Ordinal) || item.Operations is null)
+            if (!path.StartsWith(JobsApi.Prefix, StringComparison.Ordinal) || item.Operations is null)
             {
                 continue;
             }

@@ -1,8 +1,10 @@
 using System.Threading.RateLimiting;
+using Delineate.Gateway.Errors;
 using Delineate.Gateway.Hosting;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 
-namespace Delineate.Gateway.Api;
+namespace Delineate.Gateway.Owners;
 
 /// <summary>
 /// In <c>Auth:Mode</c> none the owner is whatever <c>X-User-Id</c> says, so the per-owner cap does not
@@ -30,7 +32,7 @@ public sealed class JobCreationLimiter : IDisposable
     }
 
     /// <summary>Takes one job creation for the request's address; the problem to answer when it is over its limit.</summary>
-    public IResult? TryCreate(HttpContext context)
+    public ProblemHttpResult? TryCreate(HttpContext context)
     {
         if (!_enabled)
         {

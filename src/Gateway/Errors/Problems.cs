@@ -1,6 +1,6 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 
-namespace Delineate.Gateway.Api;
+namespace Delineate.Gateway.Errors;
 
 /// <summary>The API's RFC 9457 answers; request and trace ids are added by the problem details service.</summary>
 public static class Problems

@@ -1,24 +1,22 @@
 using Delineate.Abstractions;
+using Delineate.Gateway.Errors;
 using Delineate.Gateway.Hosting;
+using Delineate.Gateway.Owners;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 
-namespace Delineate.Gateway.Api;
+namespace Delineate.Gateway.Jobs;
 
 /// <summary>
 /// What an owner (or an operator with the owner's key) does to a job besides following it: cancel a
 /// running one, retry a failed one for its failed files, purge a finished one before its retention ends.
 /// </summary>
-public static class OperatorApi
+public static class JobActionsApi
 {
-    public static IEndpointRouteBuilder MapOperatorApi(this IEndpointRouteBuilder endpoints)
+    public static RouteGroupBuilder MapJobActions(this IEndpointRouteBuilder app)
     {
-        var api = endpoints.MapGroup(DownloadApi.Prefix)
-            .AddEndpointFilter<Owner.Filter>()
-            .ProducesProblem(StatusCodes.Status401Unauthorized)
-            .ProducesProblem(StatusCodes.Status429TooManyRequests)
-            .WithTags("download");
-
-        api.MapDelete("/{jobId:" + JobIdRouteConstraint.Name + "}", DeleteAsync)
+        var api = app.MapOwnedGroup();
+        api.MapDelete("/" + JobsApi.JobIdSegment, DeleteAsync)
             .Produces<StatusJson>()
             .Produces(StatusCodes.Status204NoContent)
             .ProducesValidationProblem()
@@ -28,7 +26,7 @@ public static class OperatorApi
             .WithDescription("Without `purge`: cancels a queued or running job and answers 200 with its status (409 when it has finished). "
                 + "With `purge=true`: deletes a finished job's state, list entry and archive at once and answers 204 "
                 + "(409 while it is queued or running: cancel it first); its status is 404 afterwards.");
-        api.MapPost("/{jobId:" + JobIdRouteConstraint.Name + "}/retry", RetryAsync)
+        api.MapPost("/" + JobsApi.JobIdSegment + "/retry", RetryAsync)
             .Produces<StatusJson>(StatusCodes.Status202Accepted)
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status404NotFound)
@@ -38,10 +36,10 @@ public static class OperatorApi
                 + "The job is queued again and counts against MAX_ACTIVE_JOBS_PER_OWNER; its events go on with increasing seq. "
                 + "409 while the job is queued or running, or when nothing would change (no failed file, every file missing, or cancelled). "
                 + "An Idempotency-Key header makes a repeated retry answer like the first.");
-        return endpoints;
+        return api;
     }
 
-    public static async Task<IResult> DeleteAsync(string jobId, string? purge, HttpContext context, IClusterClient cluster)
+    public static async Task<Results<Ok<StatusJson>, NoContent, ValidationProblem, ProblemHttpResult>> DeleteAsync(string jobId, string? purge, HttpContext context, IClusterClient cluster)
     {
         bool purging;
         if (string.IsNullOrEmpty(purge) || purge.Equals("false", StringComparison.OrdinalIgnoreCase))
@@ -56,15 +54,15 @@ public static class OperatorApi
         {
             return Problems.Field("purge", "Must be true or false.");
         }
-        var (header, problem) = await JobLookup.FindAsync(jobId, context, cluster);
+        var (header, refusal) = await JobLookup.FindAsync(jobId, context, cluster);
         if (header is null)
         {
-            return problem!;
+            return refusal!.Invalid is { } invalid ? invalid : refusal.Problem!;
         }
         return purging ? await PurgeAsync(header, cluster) : await CancelAsync(header, context, cluster);
     }
 
-    private static async Task<IResult> CancelAsync(JobHeader header, HttpContext context, IClusterClient cluster)
+    private static async Task<Results<Ok<StatusJson>, NoContent, ValidationProblem, ProblemHttpResult>> CancelAsync(JobHeader header, HttpContext context, IClusterClient cluster)
     {
         var grain = cluster.GetGrain<IDownloadJobGrain>(header.JobId);
         return await grain.Cancel() switch
@@ -76,7 +74,7 @@ public static class OperatorApi
         };
     }
 
-    private static async Task<IResult> PurgeAsync(JobHeader header, IClusterClient cluster)
+    private static async Task<Results<Ok<StatusJson>, NoContent, ValidationProblem, ProblemHttpResult>> PurgeAsync(JobHeader header, IClusterClient cluster)
     {
         var grain = cluster.GetGrain<IDownloadJobGrain>(header.JobId);
         return await grain.Purge() switch
@@ -88,18 +86,18 @@ public static class OperatorApi
         };
     }
 
-    public static async Task<IResult> RetryAsync(string jobId, HttpContext context, IClusterClient cluster, JobCreationLimiter creations,
-        IOptions<GatewayOptions> options)
+    public static async Task<Results<Accepted<StatusJson>, ValidationProblem, ProblemHttpResult>> RetryAsync(
+        string jobId, HttpContext context, IClusterClient cluster, JobCreationLimiter creations, IOptions<GatewayOptions> options)
     {
-        var idempotencyKey = context.Request.Headers[DownloadApi.IdempotencyHeader].ToString();
-        if (idempotencyKey.Length > 0 && !JobLookup.IsSaneKey(idempotencyKey))
+        var (idempotencyKey, badKey) = JobLookup.IdempotencyKey(context);
+        if (badKey is not null)
         {
-            return Problems.Field(DownloadApi.IdempotencyHeader, "Must be 1 to 255 printable ASCII characters.", "Invalid header");
+            return badKey;
         }
-        var (header, problem) = await JobLookup.FindAsync(jobId, context, cluster);
+        var (header, refusal) = await JobLookup.FindAsync(jobId, context, cluster);
         if (header is null)
         {
-            return problem!;
+            return refusal!.Invalid is { } invalid ? invalid : refusal.Problem!;
         }
         // A retry starts work like an initiate does: the same per-address allowance.
         if (header.Status.IsTerminal() && creations.TryCreate(context) is { } overLimit)

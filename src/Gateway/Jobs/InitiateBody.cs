@@ -2,7 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using Delineate.Abstractions;
 
-namespace Delineate.Gateway.Api;
+namespace Delineate.Gateway.Jobs;
 
 /// <summary>A validated initiate body: de-duplicated file ids, and the callback URL when one was given.</summary>
 public sealed record InitiateBody(IReadOnlyList<int> FileIds, string? CallbackUrl)

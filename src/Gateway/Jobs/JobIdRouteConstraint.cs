@@ -1,6 +1,6 @@
 using Microsoft.AspNetCore.Routing.Matching;
 
-namespace Delineate.Gateway.Api;
+namespace Delineate.Gateway.Jobs;
 
 /// <summary>
 /// The <c>{jobId:jobid}</c> route segment: anything but the API's own path words. Routing also asks

@@ -1,10 +1,11 @@
 using System.Collections.Concurrent;
 using System.Globalization;
 using System.Threading.RateLimiting;
-using Delineate.Gateway.Api;
+using Delineate.Gateway.Hosting;
+using Delineate.Gateway.Jobs;
 using Microsoft.Extensions.Options;
 
-namespace Delineate.Gateway.Hosting;
+namespace Delineate.Gateway.Owners;
 
 /// <summary>
 /// ASP.NET Core's fixed-window limiter, partitioned by owner (API key mode) or client address:

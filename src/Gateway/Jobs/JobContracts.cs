@@ -2,7 +2,7 @@ using System.ComponentModel;
 using System.Text.Json.Serialization;
 using Delineate.Abstractions;
 
-namespace Delineate.Gateway.Api;
+namespace Delineate.Gateway.Jobs;
 
 /// <summary><c>POST /v1/download/initiate</c> body (documented shape; parsed by <see cref="InitiateRequestParser"/>).</summary>
 public sealed record InitiateRequestBody(
@@ -13,29 +13,8 @@ public sealed record InitiateRequestBody(
         "signed in Delineate-Signature. Private, loopback and link-local destinations are refused.")]
     string? CallbackUrl = null);
 
-/// <summary><c>POST /v1/download/check</c> and <c>/start</c> body.</summary>
-public sealed record FileRequestBody([property: JsonPropertyName("file_id")] int FileId);
-
 /// <summary>202 answer to an initiate.</summary>
 public sealed record InitiateResponse(Guid JobId, JobStatus Status, int TotalFileIds, string StatusUrl, string SubscribeUrl, string EventsUrl);
-
-/// <summary>One progress event, as WebSocket message and SSE data (README, "API": progress events).</summary>
-public sealed record ProgressEventJson(
-    JobEventType Type,
-    Guid JobId,
-    long Seq,
-    JobStatus Status,
-    JobPhase Phase,
-    int Progress,
-    int FilesDone,
-    int FilesTotal,
-    int FilesMissing,
-    int FilesFailed,
-    long BytesDone,
-    int? EtaSeconds,
-    FileResultJson? File,
-    DateTimeOffset At,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Error);
 
 /// <summary><c>GET /v1/download/status/{jobId}</c>.</summary>
 public sealed record StatusJson(
@@ -86,22 +65,3 @@ public sealed record FileResultJson(
 public sealed record JobListJson(IReadOnlyList<JobListItemJson> Jobs, Guid? NextCursor, int Total);
 
 public sealed record JobListItemJson(Guid JobId, JobStatus Status, int FilesTotal, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt, string StatusUrl);
-
-/// <summary><c>POST /v1/download/check</c>, the old service's shape.</summary>
-public sealed record CheckResponse(
-    [property: JsonPropertyName("file_id")] int FileId,
-    bool Available,
-    string? S3Key,
-    long? Size);
-
-/// <summary><c>POST /v1/download/start</c> when the file is done in time: the old service's shape.</summary>
-public sealed record StartResponse(
-    [property: JsonPropertyName("file_id")] int FileId,
-    string Status,
-    string? DownloadUrl,
-    long? Size,
-    long ProcessingTimeMs,
-    string Message);
-
-/// <summary><c>GET /</c>.</summary>
-public sealed record RootResponse(string Message, string Docs, string Ui);

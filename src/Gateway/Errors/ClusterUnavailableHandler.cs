@@ -1,7 +1,7 @@
 using Microsoft.AspNetCore.Diagnostics;
 using Orleans.Runtime;
 
-namespace Delineate.Gateway.Hosting;
+namespace Delineate.Gateway.Errors;
 
 /// <summary>
 /// The cluster being unreachable (no silo yet, a silo just died, a call timed out) is a 503 with

@@ -1,4 +1,4 @@
-namespace Delineate.Gateway.Api;
+namespace Delineate.Gateway.Jobs;
 
 /// <summary>The paths a client follows a job by.</summary>
 public sealed record JobUrls(string Status, string Subscribe, string Events)

@@ -2,7 +2,7 @@ using System.Text.Json;
 using Delineate.Grains.Options;
 using Delineate.Grains.Webhooks;
 
-namespace Delineate.Gateway.Api;
+namespace Delineate.Gateway.Jobs;
 
 /// <summary>
 /// Validates request bodies by hand, so each problem is reported against its field:

@@ -2,7 +2,7 @@ using Delineate.Grains.Webhooks;
 using Microsoft.AspNetCore.OpenApi;
 using Microsoft.OpenApi;
 
-namespace Delineate.Gateway.Api;
+namespace Delineate.Gateway.Jobs;
 
 /// <summary>
 /// Declares the completion webhook as an OpenAPI 3.1 top-level <c>webhooks</c> entry: the POST the

@@ -1,14 +1,16 @@
 using System.Text.Json;
+using Delineate.Gateway.Errors;
 using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Http.HttpResults;
 
-namespace Delineate.Gateway.Api;
+namespace Delineate.Gateway.Jobs;
 
 /// <summary>Reads a small JSON body: 415 when it is not JSON, 413 over 64 KiB, 400 when it does not parse.</summary>
 public static class JsonBody
 {
     public const long MaxBytes = 64 * 1024;
 
-    public static async Task<(JsonDocument? Document, IResult? Problem)> ReadAsync(HttpContext context)
+    public static async Task<(JsonDocument? Document, Refusal? Refusal)> ReadAsync(HttpContext context)
     {
         if (!context.Request.HasJsonContentType())
         {
@@ -41,6 +43,22 @@ public static class JsonBody
         }
     }
 
-    private static IResult TooLarge() =>
+    private static ProblemHttpResult TooLarge() =>
         Problems.Of(StatusCodes.Status413PayloadTooLarge, "Body too large", $"The body must be at most {MaxBytes} bytes.");
+
+    /// <summary>Reads and validates a JSON body; the refusal to answer when it is not acceptable.</summary>
+    public static async Task<(T? Value, Refusal? Refusal)> ReadAsync<T>(
+        HttpContext context, Func<JsonElement, (T? Value, Dictionary<string, string[]> Errors)> parse) where T : class
+    {
+        var (document, refusal) = await ReadAsync(context);
+        if (document is null)
+        {
+            return (null, refusal);
+        }
+        using (document)
+        {
+            var (value, errors) = parse(document.RootElement);
+            return value is null ? (null, TypedResults.ValidationProblem(errors, title: "Invalid request")) : (value, null);
+        }
+    }
 }
