@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Net;
 
 namespace Delineate.Cli.Tests;
 
@@ -11,37 +10,23 @@ namespace Delineate.Cli.Tests;
 /// </summary>
 public sealed class CliGatewayRestartTests(ITestOutputHelper output) : IAsyncLifetime
 {
-    private static readonly TimeSpan ReadyTimeout = TimeSpan.FromSeconds(60);
     private static readonly TimeSpan GracefulStop = TimeSpan.FromSeconds(5);
 
-    private readonly string _clusterId = $"cli-{Guid.NewGuid():N}";
     private TestDirectory? _directory;
-    private RedisServer? _redis;
-    private S3Server? _s3;
-    private SiloProcess? _silo;
-    private ServiceProcess? _gateway;
-    private ServiceProcess? _restartedGateway;
-    private int _gatewayPort;
+    private RestartableGatewayCluster? _cluster;
 
     public async Task InitializeAsync()
     {
         _directory = TestDirectory.Create("cli-gateway-restart");
         output.WriteLine($"logs: {_directory.Path}");
-        _redis = await RedisServer.StartAsync(_directory);
-        _s3 = await S3Server.StartAsync(_directory);
-        _silo = await SiloProcess.StartAsync("silo", ClusterEnvironment(), _directory);
-        _gatewayPort = FreePorts.Allocate();
-        _gateway = await StartGatewayAsync("gateway");
+        _cluster = await RestartableGatewayCluster.StartAsync(_directory, "cli", "cli-tests-signing-key-at-32-chars");
     }
 
     public async Task DisposeAsync()
     {
-        foreach (var process in new IAsyncDisposable?[] { _restartedGateway, _gateway, _silo, _s3, _redis })
+        if (_cluster is not null)
         {
-            if (process is not null)
-            {
-                await process.DisposeAsync();
-            }
+            await _cluster.DisposeAsync();
         }
         _directory?.Dispose();
     }
@@ -55,7 +40,7 @@ public sealed class CliGatewayRestartTests(ITestOutputHelper output) : IAsyncLif
         var fileIds = Enumerable.Range(0, 40).Select(i => 70000 + (7 * i)).ToList();
         var archive = Path.Combine(_directory!.Path, "restart.zip");
         await using var run = CliRun.Start(_directory, "cli-restart",
-            ["download", .. fileIds.Select(id => id.ToString()), "--server", $"http://127.0.0.1:{_gatewayPort}", "--out", archive, "--transport", transport]);
+            ["download", .. fileIds.Select(id => id.ToString()), "--server", _cluster!.GatewayAddress.ToString().TrimEnd('/'), "--out", archive, "--transport", transport]);
 
         await Poll.UntilAsync("the command to print progress of 5 files", TimeSpan.FromSeconds(60),
             _ => Task.FromResult(run.FilesDone() >= 5 || run.Process.HasExited), run.Describe);
@@ -63,11 +48,11 @@ public sealed class CliGatewayRestartTests(ITestOutputHelper output) : IAsyncLif
         var doneBeforeRestart = run.FilesDone();
 
         var clock = Stopwatch.StartNew();
-        var stoppedByItself = await _gateway!.Process.StopGracefullyAsync(GracefulStop);
+        var stoppedByItself = await _cluster!.StopGatewayAsync(GracefulStop);
         output.WriteLine($"gateway stopped {(stoppedByItself ? "by itself" : "by SIGKILL")} in {clock.Elapsed.TotalSeconds:F1} s at {doneBeforeRestart} files");
         await Poll.UntilAsync("the command to report the lost connection", TimeSpan.FromSeconds(30),
             _ => Task.FromResult(run.Lines().Any(line => line.StartsWith("connection lost", StringComparison.Ordinal))), run.Describe);
-        _restartedGateway = await StartGatewayAsync("gateway-restarted");
+        await _cluster!.StartGatewayAsync("gateway-restarted");
         output.WriteLine($"gateway back {clock.Elapsed.TotalSeconds:F1} s after the stop began");
 
         await run.WaitForExitAsync(TimeSpan.FromSeconds(120));
@@ -87,44 +72,4 @@ public sealed class CliGatewayRestartTests(ITestOutputHelper output) : IAsyncLif
         run.AssertEventsOnceInOrder();
         Assert.Contains($"saved {archive}: {fileIds.Count} files", run.Output);
     }
-
-    private async Task<ServiceProcess> StartGatewayAsync(string name)
-    {
-        var environment = new Dictionary<string, string?>(ClusterEnvironment()) { ["DELINEATE_MODE"] = "clustered", ["ALLOW_ANONYMOUS"] = "true" };
-        var gateway = await ServiceProcess.StartAsync(name, RepositoryLayout.GatewayDll, _gatewayPort, environment, _directory!);
-        using var http = new HttpClient();
-        await Poll.UntilAsync(
-            $"{name} to reach the cluster (/health/ready 200)",
-            ReadyTimeout,
-            async ct =>
-            {
-                gateway.Process.ThrowIfExited();
-                using var response = await http.GetAsync(new Uri(gateway.BaseAddress, "/health/ready"), ct);
-                return response.StatusCode == HttpStatusCode.OK;
-            },
-            () => gateway.Process.Tail(),
-            TimeSpan.FromMilliseconds(200));
-        return gateway;
-    }
-
-    private Dictionary<string, string?> ClusterEnvironment() => new()
-    {
-        ["REDIS_HOST"] = "127.0.0.1",
-        ["REDIS_PORT"] = _redis!.Port.ToString(),
-        ["ORLEANS_CLUSTER_ID"] = _clusterId,
-        ["ORLEANS_SERVICE_ID"] = _clusterId,
-        ["FILE_SOURCE"] = "synthetic",
-        ["BLOB_SIGNING_KEY"] = "cli-tests-signing-key-at-32-chars",
-        ["S3_ENDPOINT"] = _s3!.Endpoint.ToString().TrimEnd('/'),
-        ["S3_REGION"] = "us-east-1",
-        ["S3_ACCESS_KEY_ID"] = "S3RVER",
-        ["S3_SECRET_ACCESS_KEY"] = "S3RVER",
-        ["S3_BUCKET_NAME"] = "downloads",
-        ["S3_FORCE_PATH_STYLE"] = "true",
-        ["DOWNLOAD_DELAY_ENABLED"] = "true",
-        ["DOWNLOAD_DELAY_MIN_MS"] = "300",
-        ["DOWNLOAD_DELAY_MAX_MS"] = "900",
-        ["JOB_CONCURRENCY"] = "1",
-        ["RATE_LIMIT_MAX_REQUESTS"] = "100000",
-    };
 }

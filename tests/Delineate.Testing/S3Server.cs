@@ -87,6 +87,21 @@ public sealed class S3Server : IAsyncDisposable
 
     public Uri ObjectUri(string bucket, string key) => new(Endpoint, $"/{bucket}/{key}");
 
+    /// <summary>
+    /// The variables that point a silo or gateway at s3rver (or at a proxy in front of it, <paramref name="endpoint"/>)
+    /// for its source files and exports; <c>FILE_SOURCE=s3</c> unless <paramref name="fileSource"/> says otherwise.
+    /// </summary>
+    public static Dictionary<string, string?> ClientEnvironment(Uri endpoint, string bucket = "downloads", string fileSource = "s3") => new()
+    {
+        ["S3_ENDPOINT"] = endpoint.ToString().TrimEnd('/'),
+        ["S3_REGION"] = "us-east-1",
+        ["S3_ACCESS_KEY_ID"] = "S3RVER",
+        ["S3_SECRET_ACCESS_KEY"] = "S3RVER",
+        ["S3_BUCKET_NAME"] = bucket,
+        ["S3_FORCE_PATH_STYLE"] = "true",
+        ["FILE_SOURCE"] = fileSource,
+    };
+
     public async ValueTask DisposeAsync()
     {
         if (_process is not null)

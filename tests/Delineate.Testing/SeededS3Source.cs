@@ -38,16 +38,7 @@ public sealed class SeededS3Source : IAsyncDisposable
     }
 
     /// <summary>The variables that make a process read its source (and write its exports) through the proxy.</summary>
-    public Dictionary<string, string?> Environment() => new()
-    {
-        ["S3_ENDPOINT"] = Proxy.Endpoint.ToString().TrimEnd('/'),
-        ["S3_REGION"] = "us-east-1",
-        ["S3_ACCESS_KEY_ID"] = "S3RVER",
-        ["S3_SECRET_ACCESS_KEY"] = "S3RVER",
-        ["S3_BUCKET_NAME"] = Bucket,
-        ["S3_FORCE_PATH_STYLE"] = "true",
-        ["FILE_SOURCE"] = "s3",
-    };
+    public Dictionary<string, string?> Environment() => S3Server.ClientEnvironment(Proxy.Endpoint, Bucket);
 
     /// <summary>Runs <c>Delineate.Silo.dll seed RANGE</c> with <paramref name="environment"/> and asserts it exits 0.</summary>
     public static async Task SeedAsync(string range, IReadOnlyDictionary<string, string?> environment, TestDirectory directory)
