@@ -9,35 +9,15 @@ namespace Delineate.Browser.Tests;
 /// must show the drop, reconnect by itself, resume after the last seq it showed, and reach
 /// completed with the bar never going back. The silo, and so the job, keeps running throughout.
 /// </summary>
-public sealed class GatewayRestartTests(ITestOutputHelper output) : IAsyncLifetime
+public sealed class GatewayRestartTests(ITestOutputHelper output) : GatewayRestartTest("browser-gateway-restart", "browser-tests-signing-key-32-chr", output)
 {
     private const string User = "browser-restart";
-    private static readonly TimeSpan GracefulStop = TimeSpan.FromSeconds(5);
-
-    private TestDirectory? _directory;
-    private RestartableGatewayCluster? _cluster;
-
-    public async Task InitializeAsync()
-    {
-        _directory = TestDirectory.Create("browser-gateway-restart");
-        output.WriteLine($"logs: {_directory.Path}");
-        _cluster = await RestartableGatewayCluster.StartAsync(_directory, "browser", "browser-tests-signing-key-32-chr");
-    }
-
-    public async Task DisposeAsync()
-    {
-        if (_cluster is not null)
-        {
-            await _cluster.DisposeAsync();
-        }
-        _directory?.Dispose();
-    }
 
     [Fact]
     public async Task Restarting_the_gateway_mid_job_reconnects_and_resumes_without_going_back()
     {
-        await using var browser = await ChromiumSession.StartAsync(_directory!, "restart");
-        var page = await ProgressPage.OpenAsync(await browser.PageAsync(), _cluster!.GatewayAddress);
+        await using var browser = await ChromiumSession.StartAsync(Directory, "restart");
+        var page = await ProgressPage.OpenAsync(await browser.PageAsync(), Cluster.GatewayAddress);
         await page.SetUserAsync(User);
 
         // 45 files, one at a time, 0.3–0.9 s each: about 27 s, so the job outlives the restart.
@@ -47,24 +27,24 @@ public sealed class GatewayRestartTests(ITestOutputHelper output) : IAsyncLifeti
         var shownBeforeRestart = await page.ShownProgressAsync(jobId);
 
         var clock = Stopwatch.StartNew();
-        var stoppedByItself = await _cluster.StopGatewayAsync(GracefulStop);
-        output.WriteLine($"gateway stopped {(stoppedByItself ? "by itself after SIGTERM" : $"only by SIGKILL, {GracefulStop.TotalSeconds:F0} s after SIGTERM")} in {clock.Elapsed.TotalSeconds:F1} s, at {shownBeforeRestart}%");
+        var stoppedByItself = await Cluster.StopGatewayAsync(GracefulStop);
+        Output.WriteLine($"gateway stopped {(stoppedByItself ? "by itself after SIGTERM" : $"only by SIGKILL, {GracefulStop.TotalSeconds:F0} s after SIGTERM")} in {clock.Elapsed.TotalSeconds:F1} s, at {shownBeforeRestart}%");
 
         // The page shows the drop.
         await Assertions.Expect(page.Connection).ToHaveAttributeAsync("data-state", "reconnecting", new() { Timeout = 15_000 });
         await Assertions.Expect(page.Connection).ToContainTextAsync("reconnecting");
         await page.ScreenshotAsync("reconnecting");
 
-        await _cluster!.StartGatewayAsync("gateway-restarted");
-        output.WriteLine($"gateway back {clock.Elapsed.TotalSeconds:F1} s after the stop began");
+        await Cluster.StartGatewayAsync("gateway-restarted");
+        Output.WriteLine($"gateway back {clock.Elapsed.TotalSeconds:F1} s after the stop began");
 
         await page.WaitForStatusAsync(jobId, "completed", TimeSpan.FromSeconds(90));
         await Assertions.Expect(page.DownloadButton(jobId)).ToBeVisibleAsync(new() { Timeout = 15_000 });
 
         var renders = await page.Probe.RendersAsync(jobId);
         var connections = await page.Probe.ConnectionStatesAsync();
-        output.WriteLine($"connection states: {string.Join(", ", connections.Select(c => $"{c.State}/{c.Transport}"))}");
-        output.WriteLine($"renders: {ProgressAssert.Describe(renders)}");
+        Output.WriteLine($"connection states: {string.Join(", ", connections.Select(c => $"{c.State}/{c.Transport}"))}");
+        Output.WriteLine($"renders: {ProgressAssert.Describe(renders)}");
 
         ProgressAssert.NeverWentBack(renders);
         Assert.Equal(100, renders[^1].Progress);
@@ -83,7 +63,7 @@ public sealed class GatewayRestartTests(ITestOutputHelper output) : IAsyncLifeti
         Assert.True(firstAfter.Progress >= lastBefore.Progress);
         var reconnected = connections.First(c => c.At > drop.At && c.State == "live");
         var liveAfter = renders.Count(r => r.At > reconnected.At && r.Status == "processing");
-        output.WriteLine(
+        Output.WriteLine(
             $"before the drop the page showed seq {lastBefore.Seq} ({lastBefore.Progress}%); after reconnecting it resumed at seq {firstAfter.Seq} " +
             $"({firstAfter.Progress}%), then {liveAfter} live progress renders while the job still ran");
     }

@@ -8,29 +8,8 @@ namespace Delineate.Cli.Tests;
 /// WebSocket (or SSE). The command must notice the drop, reconnect by itself, resume after the last seq it
 /// printed (no event twice), and still save the whole archive. The silo, and so the job, keeps running.
 /// </summary>
-public sealed class CliGatewayRestartTests(ITestOutputHelper output) : IAsyncLifetime
+public sealed class CliGatewayRestartTests(ITestOutputHelper output) : GatewayRestartTest("cli-gateway-restart", "cli-tests-signing-key-at-32-chars", output)
 {
-    private static readonly TimeSpan GracefulStop = TimeSpan.FromSeconds(5);
-
-    private TestDirectory? _directory;
-    private RestartableGatewayCluster? _cluster;
-
-    public async Task InitializeAsync()
-    {
-        _directory = TestDirectory.Create("cli-gateway-restart");
-        output.WriteLine($"logs: {_directory.Path}");
-        _cluster = await RestartableGatewayCluster.StartAsync(_directory, "cli", "cli-tests-signing-key-at-32-chars");
-    }
-
-    public async Task DisposeAsync()
-    {
-        if (_cluster is not null)
-        {
-            await _cluster.DisposeAsync();
-        }
-        _directory?.Dispose();
-    }
-
     [Theory]
     [InlineData("websocket")]
     [InlineData("sse")]
@@ -38,9 +17,9 @@ public sealed class CliGatewayRestartTests(ITestOutputHelper output) : IAsyncLif
     {
         // 40 files, one at a time, 0.3–0.9 s each: about 24 s, so the job outlives the restart.
         var fileIds = Enumerable.Range(0, 40).Select(i => 70000 + (7 * i)).ToList();
-        var archive = Path.Combine(_directory!.Path, "restart.zip");
-        await using var run = CliRun.Start(_directory, "cli-restart",
-            ["download", .. fileIds.Select(id => id.ToString()), "--server", _cluster!.GatewayAddress.ToString().TrimEnd('/'), "--out", archive, "--transport", transport]);
+        var archive = Path.Combine(Directory.Path, "restart.zip");
+        await using var run = CliRun.Start(Directory, "cli-restart",
+            ["download", .. fileIds.Select(id => id.ToString()), "--server", Cluster.GatewayAddress.ToString().TrimEnd('/'), "--out", archive, "--transport", transport]);
 
         await Poll.UntilAsync("the command to print progress of 5 files", TimeSpan.FromSeconds(60),
             _ => Task.FromResult(run.FilesDone() >= 5 || run.Process.HasExited), run.Describe);
@@ -48,15 +27,15 @@ public sealed class CliGatewayRestartTests(ITestOutputHelper output) : IAsyncLif
         var doneBeforeRestart = run.FilesDone();
 
         var clock = Stopwatch.StartNew();
-        var stoppedByItself = await _cluster!.StopGatewayAsync(GracefulStop);
-        output.WriteLine($"gateway stopped {(stoppedByItself ? "by itself" : "by SIGKILL")} in {clock.Elapsed.TotalSeconds:F1} s at {doneBeforeRestart} files");
+        var stoppedByItself = await Cluster.StopGatewayAsync(GracefulStop);
+        Output.WriteLine($"gateway stopped {(stoppedByItself ? "by itself" : "by SIGKILL")} in {clock.Elapsed.TotalSeconds:F1} s at {doneBeforeRestart} files");
         await Poll.UntilAsync("the command to report the lost connection", TimeSpan.FromSeconds(30),
             _ => Task.FromResult(run.Lines().Any(line => line.StartsWith("connection lost", StringComparison.Ordinal))), run.Describe);
-        await _cluster!.StartGatewayAsync("gateway-restarted");
-        output.WriteLine($"gateway back {clock.Elapsed.TotalSeconds:F1} s after the stop began");
+        await Cluster.StartGatewayAsync("gateway-restarted");
+        Output.WriteLine($"gateway back {clock.Elapsed.TotalSeconds:F1} s after the stop began");
 
         await run.WaitForExitAsync(TimeSpan.FromSeconds(120));
-        output.WriteLine(run.Describe());
+        Output.WriteLine(run.Describe());
         Assert.True(run.ExitCode == 0, run.Describe());
 
         var entries = ZipContents.Read(File.ReadAllBytes(archive));
