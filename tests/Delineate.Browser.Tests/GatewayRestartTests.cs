@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Net;
 using Delineate.Browser.Tests.Browser;
 
 namespace Delineate.Browser.Tests;
@@ -10,50 +9,15 @@ namespace Delineate.Browser.Tests;
 /// must show the drop, reconnect by itself, resume after the last seq it showed, and reach
 /// completed with the bar never going back. The silo, and so the job, keeps running throughout.
 /// </summary>
-public sealed class GatewayRestartTests(ITestOutputHelper output) : IAsyncLifetime
+public sealed class GatewayRestartTests(ITestOutputHelper output) : GatewayRestartTest("browser-gateway-restart", "browser-tests-signing-key-32-chr", output)
 {
     private const string User = "browser-restart";
-    private static readonly TimeSpan ReadyTimeout = TimeSpan.FromSeconds(60);
-    private static readonly TimeSpan GracefulStop = TimeSpan.FromSeconds(5);
-
-    private readonly string _clusterId = $"browser-{Guid.NewGuid():N}";
-    private TestDirectory? _directory;
-    private RedisServer? _redis;
-    private S3Server? _s3;
-    private SiloProcess? _silo;
-    private ServiceProcess? _gateway;
-    private ServiceProcess? _restartedGateway;
-    private int _gatewayPort;
-
-    public async Task InitializeAsync()
-    {
-        _directory = TestDirectory.Create("browser-gateway-restart");
-        output.WriteLine($"logs: {_directory.Path}");
-        _redis = await RedisServer.StartAsync(_directory);
-        _s3 = await S3Server.StartAsync(_directory);
-        _silo = await SiloProcess.StartAsync("silo", ClusterEnvironment(), _directory);
-        _gatewayPort = FreePorts.Allocate();
-        _gateway = await StartGatewayAsync("gateway");
-    }
-
-    public async Task DisposeAsync()
-    {
-        foreach (var process in new IAsyncDisposable?[] { _restartedGateway, _gateway, _silo, _s3, _redis })
-        {
-            if (process is not null)
-            {
-                await process.DisposeAsync();
-            }
-        }
-
-        _directory?.Dispose();
-    }
 
     [Fact]
     public async Task Restarting_the_gateway_mid_job_reconnects_and_resumes_without_going_back()
     {
-        await using var browser = await ChromiumSession.StartAsync(_directory!, "restart");
-        var page = await ProgressPage.OpenAsync(await browser.PageAsync(), _gateway!.BaseAddress);
+        await using var browser = await ChromiumSession.StartAsync(Directory, "restart");
+        var page = await ProgressPage.OpenAsync(await browser.PageAsync(), Cluster.GatewayAddress);
         await page.SetUserAsync(User);
 
         // 45 files, one at a time, 0.3–0.9 s each: about 27 s, so the job outlives the restart.
@@ -63,24 +27,24 @@ public sealed class GatewayRestartTests(ITestOutputHelper output) : IAsyncLifeti
         var shownBeforeRestart = await page.ShownProgressAsync(jobId);
 
         var clock = Stopwatch.StartNew();
-        var stoppedByItself = await _gateway.Process.StopGracefullyAsync(GracefulStop);
-        output.WriteLine($"gateway stopped {(stoppedByItself ? "by itself after SIGTERM" : $"only by SIGKILL, {GracefulStop.TotalSeconds:F0} s after SIGTERM")} in {clock.Elapsed.TotalSeconds:F1} s, at {shownBeforeRestart}%");
+        var stoppedByItself = await Cluster.StopGatewayAsync(GracefulStop);
+        Output.WriteLine($"gateway stopped {(stoppedByItself ? "by itself after SIGTERM" : $"only by SIGKILL, {GracefulStop.TotalSeconds:F0} s after SIGTERM")} in {clock.Elapsed.TotalSeconds:F1} s, at {shownBeforeRestart}%");
 
         // The page shows the drop.
         await Assertions.Expect(page.Connection).ToHaveAttributeAsync("data-state", "reconnecting", new() { Timeout = 15_000 });
         await Assertions.Expect(page.Connection).ToContainTextAsync("reconnecting");
         await page.ScreenshotAsync("reconnecting");
 
-        _restartedGateway = await StartGatewayAsync("gateway-restarted");
-        output.WriteLine($"gateway back {clock.Elapsed.TotalSeconds:F1} s after the stop began");
+        await Cluster.StartGatewayAsync("gateway-restarted");
+        Output.WriteLine($"gateway back {clock.Elapsed.TotalSeconds:F1} s after the stop began");
 
         await page.WaitForStatusAsync(jobId, "completed", TimeSpan.FromSeconds(90));
         await Assertions.Expect(page.DownloadButton(jobId)).ToBeVisibleAsync(new() { Timeout = 15_000 });
 
         var renders = await page.Probe.RendersAsync(jobId);
         var connections = await page.Probe.ConnectionStatesAsync();
-        output.WriteLine($"connection states: {string.Join(", ", connections.Select(c => $"{c.State}/{c.Transport}"))}");
-        output.WriteLine($"renders: {ProgressAssert.Describe(renders)}");
+        Output.WriteLine($"connection states: {string.Join(", ", connections.Select(c => $"{c.State}/{c.Transport}"))}");
+        Output.WriteLine($"renders: {ProgressAssert.Describe(renders)}");
 
         ProgressAssert.NeverWentBack(renders);
         Assert.Equal(100, renders[^1].Progress);
@@ -99,48 +63,8 @@ public sealed class GatewayRestartTests(ITestOutputHelper output) : IAsyncLifeti
         Assert.True(firstAfter.Progress >= lastBefore.Progress);
         var reconnected = connections.First(c => c.At > drop.At && c.State == "live");
         var liveAfter = renders.Count(r => r.At > reconnected.At && r.Status == "processing");
-        output.WriteLine(
+        Output.WriteLine(
             $"before the drop the page showed seq {lastBefore.Seq} ({lastBefore.Progress}%); after reconnecting it resumed at seq {firstAfter.Seq} " +
             $"({firstAfter.Progress}%), then {liveAfter} live progress renders while the job still ran");
     }
-
-    private async Task<ServiceProcess> StartGatewayAsync(string name)
-    {
-        var environment = new Dictionary<string, string?>(ClusterEnvironment()) { ["DELINEATE_MODE"] = "clustered", ["ALLOW_ANONYMOUS"] = "true" };
-        var gateway = await ServiceProcess.StartAsync(name, RepositoryLayout.GatewayDll, _gatewayPort, environment, _directory!);
-        using var http = new HttpClient();
-        await Poll.UntilAsync(
-            $"{name} to reach the cluster (/health/ready 200)",
-            ReadyTimeout,
-            async ct =>
-            {
-                gateway.Process.ThrowIfExited();
-                using var response = await http.GetAsync(new Uri(gateway.BaseAddress, "/health/ready"), ct);
-                return response.StatusCode == HttpStatusCode.OK;
-            },
-            () => gateway.Process.Tail(),
-            TimeSpan.FromMilliseconds(200));
-        return gateway;
-    }
-
-    private Dictionary<string, string?> ClusterEnvironment() => new()
-    {
-        ["REDIS_HOST"] = "127.0.0.1",
-        ["REDIS_PORT"] = _redis!.Port.ToString(),
-        ["ORLEANS_CLUSTER_ID"] = _clusterId,
-        ["ORLEANS_SERVICE_ID"] = _clusterId,
-        ["FILE_SOURCE"] = "synthetic",
-        ["BLOB_SIGNING_KEY"] = "browser-tests-signing-key-32-chr",
-        ["S3_ENDPOINT"] = _s3!.Endpoint.ToString().TrimEnd('/'),
-        ["S3_REGION"] = "us-east-1",
-        ["S3_ACCESS_KEY_ID"] = "S3RVER",
-        ["S3_SECRET_ACCESS_KEY"] = "S3RVER",
-        ["S3_BUCKET_NAME"] = "downloads",
-        ["S3_FORCE_PATH_STYLE"] = "true",
-        ["DOWNLOAD_DELAY_ENABLED"] = "true",
-        ["DOWNLOAD_DELAY_MIN_MS"] = "300",
-        ["DOWNLOAD_DELAY_MAX_MS"] = "900",
-        ["JOB_CONCURRENCY"] = "1",
-        ["RATE_LIMIT_MAX_REQUESTS"] = "100000",
-    };
 }

@@ -1,7 +1,4 @@
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.Logging;
 
 namespace Delineate.Cli.Tests;
 
@@ -12,20 +9,12 @@ namespace Delineate.Cli.Tests;
 /// </summary>
 public sealed class TransportBlockingProxy : IAsyncDisposable
 {
-    private static readonly HashSet<string> HopByHopHeaders = new(StringComparer.OrdinalIgnoreCase)
-    {
-        "Connection", "Keep-Alive", "Transfer-Encoding", "TE", "Trailer", "Upgrade", "Host",
-        "Sec-WebSocket-Key", "Sec-WebSocket-Version", "Sec-WebSocket-Extensions", "Sec-WebSocket-Protocol",
-    };
-
-    private readonly HttpMessageInvoker _upstreamClient = new(new SocketsHttpHandler { AllowAutoRedirect = false, UseCookies = false, UseProxy = false });
-    private readonly Uri _upstream;
+    private readonly HttpForwarder _forwarder;
     private readonly bool _blockEventStream;
-    private WebApplication? _app;
 
     private TransportBlockingProxy(Uri upstream, bool blockEventStream, Uri address)
     {
-        _upstream = upstream;
+        _forwarder = new HttpForwarder(upstream);
         _blockEventStream = blockEventStream;
         Address = address;
     }
@@ -38,13 +27,7 @@ public sealed class TransportBlockingProxy : IAsyncDisposable
     {
         var port = FreePorts.Allocate();
         var proxy = new TransportBlockingProxy(upstream, blockEventStream, new Uri($"http://127.0.0.1:{port}"));
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
-        var app = builder.Build();
-        app.Run(proxy.ForwardAsync);
-        await app.StartAsync();
-        proxy._app = app;
+        await proxy._forwarder.ListenAsync([$"http://127.0.0.1:{port}"], proxy.ForwardAsync);
         return proxy;
     }
 
@@ -67,37 +50,8 @@ public sealed class TransportBlockingProxy : IAsyncDisposable
             return;
         }
 
-        using var message = new HttpRequestMessage(new HttpMethod(request.Method), new Uri(_upstream, $"{path}{request.QueryString}"));
-        if (request.ContentLength > 0 || request.Headers.TransferEncoding.Count > 0)
-        {
-            message.Content = new StreamContent(request.Body);
-        }
-        foreach (var (name, values) in request.Headers)
-        {
-            if (!HopByHopHeaders.Contains(name) && !message.Headers.TryAddWithoutValidation(name, values.ToArray()))
-            {
-                message.Content?.Headers.TryAddWithoutValidation(name, values.ToArray());
-            }
-        }
-        using var response = await _upstreamClient.SendAsync(message, context.RequestAborted);
-        context.Response.StatusCode = (int)response.StatusCode;
-        foreach (var (name, values) in response.Headers.Concat(response.Content.Headers))
-        {
-            if (!HopByHopHeaders.Contains(name))
-            {
-                context.Response.Headers[name] = values.ToArray();
-            }
-        }
-        await response.Content.CopyToAsync(context.Response.Body, context.RequestAborted);
+        await _forwarder.ForwardAsync(context);
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        if (_app is not null)
-        {
-            await _app.StopAsync();
-            await _app.DisposeAsync();
-        }
-        _upstreamClient.Dispose();
-    }
+    public ValueTask DisposeAsync() => _forwarder.DisposeAsync();
 }

@@ -80,9 +80,10 @@ public sealed partial class ClusterFailoverTests(ITestOutputHelper output) : IAs
     [Fact]
     public async Task Killing_a_silo_mid_run_loses_no_job_and_refetches_only_files_in_flight()
     {
-        await WaitUntilReadyAsync(_firstSilo!.BaseAddress, _firstSilo.Process);
-        await WaitUntilReadyAsync(_secondSilo!.BaseAddress, _secondSilo.Process);
-        await WaitUntilReadyAsync(_gateway!.BaseAddress, _gateway.Process);
+        foreach (var service in new[] { _firstSilo!.Service, _secondSilo!.Service, _gateway!.Service })
+        {
+            await service.WaitUntilReadyAsync(ReadyTimeout);
+        }
 
         // Job k: ten available files 70000 + 140k + 7i, and one missing one; no id is shared.
         var jobs = new List<InitiatedJob>();
@@ -275,36 +276,10 @@ public sealed partial class ClusterFailoverTests(ITestOutputHelper output) : IAs
         return bytes;
     }
 
-    private async Task WaitUntilReadyAsync(Uri baseAddress, ManagedProcess process)
-    {
-        using var http = new HttpClient();
-        var url = new Uri(baseAddress, "/health/ready");
-        string last = "";
-        await Poll.UntilAsync(
-            $"{process.Name} to answer 200 on {url}",
-            ReadyTimeout,
-            async ct =>
-            {
-                process.ThrowIfExited();
-                using var response = await http.GetAsync(url, ct);
-                last = $"{(int)response.StatusCode} {await response.Content.ReadAsStringAsync(ct)}";
-                return response.StatusCode == HttpStatusCode.OK;
-            },
-            () => $"last answer: {last}\n{process.Tail()}",
-            TimeSpan.FromMilliseconds(250));
-    }
-
-    private Dictionary<string, string?> ClusterEnvironment(Uri s3Endpoint) => new()
+    private Dictionary<string, string?> ClusterEnvironment(Uri s3Endpoint) => S3Server.ClientEnvironment(s3Endpoint, Bucket).With(new Dictionary<string, string?>
     {
         ["REDIS_HOST"] = "127.0.0.1",
         ["REDIS_PORT"] = _redis!.Port.ToString(),
-        ["S3_ENDPOINT"] = s3Endpoint.ToString().TrimEnd('/'),
-        ["S3_REGION"] = "us-east-1",
-        ["S3_ACCESS_KEY_ID"] = "S3RVER",
-        ["S3_SECRET_ACCESS_KEY"] = "S3RVER",
-        ["S3_BUCKET_NAME"] = Bucket,
-        ["S3_FORCE_PATH_STYLE"] = "true",
-        ["FILE_SOURCE"] = "s3",
         ["ORLEANS_CLUSTER_ID"] = _clusterId,
         ["ORLEANS_SERVICE_ID"] = _clusterId,
         ["ORLEANS_FAST_FAILOVER"] = "true",
@@ -318,7 +293,7 @@ public sealed partial class ClusterFailoverTests(ITestOutputHelper output) : IAs
         // The test polls 20 jobs every 50 ms: the default 100 requests a minute would answer 429.
         ["RATE_LIMIT_MAX_REQUESTS"] = "1000000",
         ["MAX_JOBS_PER_ADDRESS_PER_MINUTE"] = "100000000",
-    };
+    });
 
     private string Diagnostics() =>
         string.Join('\n', new[] { _gateway?.Process, _firstSilo?.Process, _secondSilo?.Process }

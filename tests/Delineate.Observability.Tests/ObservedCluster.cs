@@ -146,9 +146,9 @@ public sealed class ObservedCluster : IAsyncLifetime
         SecondSilo = silos[1];
         Gateway = await GatewayProcess.StartClusteredAsync(Directory, ServiceEnvironment(S3.Endpoint));
         Api = new DownloadApiClient(Gateway.BaseAddress, Diagnostics);
-        foreach (var (address, process) in new[] { (FirstSilo.BaseAddress, FirstSilo.Process), (SecondSilo.BaseAddress, SecondSilo.Process), (Gateway.BaseAddress, Gateway.Process) })
+        foreach (var service in new[] { FirstSilo.Service, SecondSilo.Service, Gateway.Service })
         {
-            await WaitUntilReadyAsync(address, process);
+            await service.WaitUntilReadyAsync(ReadyTimeout);
         }
         Note("silos and gateway ready");
 
@@ -452,17 +452,10 @@ public sealed class ObservedCluster : IAsyncLifetime
         }
     }
 
-    private Dictionary<string, string?> ServiceEnvironment(Uri s3Endpoint) => new()
+    private Dictionary<string, string?> ServiceEnvironment(Uri s3Endpoint) => S3Server.ClientEnvironment(s3Endpoint, Bucket).With(new Dictionary<string, string?>
     {
         ["REDIS_HOST"] = "127.0.0.1",
         ["REDIS_PORT"] = Redis.Port.ToString(),
-        ["S3_ENDPOINT"] = s3Endpoint.ToString().TrimEnd('/'),
-        ["S3_REGION"] = "us-east-1",
-        ["S3_ACCESS_KEY_ID"] = "S3RVER",
-        ["S3_SECRET_ACCESS_KEY"] = "S3RVER",
-        ["S3_BUCKET_NAME"] = Bucket,
-        ["S3_FORCE_PATH_STYLE"] = "true",
-        ["FILE_SOURCE"] = "s3",
         ["ORLEANS_CLUSTER_ID"] = _clusterId,
         ["ORLEANS_SERVICE_ID"] = _clusterId,
         ["ORLEANS_FAST_FAILOVER"] = "true",
@@ -484,26 +477,7 @@ public sealed class ObservedCluster : IAsyncLifetime
         ["SENTRY_TEST_ENABLED"] = "true",
         ["DASHBOARD_USERNAME"] = DashboardUser,
         ["DASHBOARD_PASSWORD"] = DashboardPassword,
-    };
-
-    private async Task WaitUntilReadyAsync(Uri baseAddress, ManagedProcess process)
-    {
-        using var http = new HttpClient();
-        var url = new Uri(baseAddress, "/health/ready");
-        var last = "";
-        await Poll.UntilAsync(
-            $"{process.Name} to answer 200 on {url}",
-            ReadyTimeout,
-            async ct =>
-            {
-                process.ThrowIfExited();
-                using var response = await http.GetAsync(url, ct);
-                last = $"{(int)response.StatusCode} {await response.Content.ReadAsStringAsync(ct)}";
-                return response.StatusCode == HttpStatusCode.OK;
-            },
-            () => $"last answer: {last}\n{process.Tail()}",
-            TimeSpan.FromMilliseconds(250));
-    }
+    });
 
     public async Task DisposeAsync()
     {

@@ -1,11 +1,5 @@
 using System.Collections.Concurrent;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Http.Features;
-using Microsoft.AspNetCore.Server.Kestrel.Core;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace Delineate.Testing;
 
@@ -18,28 +12,13 @@ namespace Delineate.Testing;
 /// </summary>
 public sealed class CountingS3Proxy : IAsyncDisposable
 {
-    private static readonly HashSet<string> HopByHopHeaders = new(StringComparer.OrdinalIgnoreCase)
-    {
-        "Connection", "Keep-Alive", "Transfer-Encoding", "TE", "Trailer", "Upgrade",
-        "Proxy-Connection", "Proxy-Authenticate", "Proxy-Authorization", "Expect", "Host",
-    };
-
     private readonly ConcurrentQueue<S3Request> _requests = new();
-    private readonly HttpMessageInvoker _upstreamClient = new(new SocketsHttpHandler
-    {
-        AllowAutoRedirect = false,
-        UseCookies = false,
-        UseProxy = false,
-        AutomaticDecompression = System.Net.DecompressionMethods.None,
-    });
-
-    private readonly Uri _upstream;
+    private readonly HttpForwarder _forwarder;
     private readonly Dictionary<int, string> _clientsByPort;
-    private WebApplication? _app;
 
     private CountingS3Proxy(Uri upstream, Dictionary<int, string> clientsByPort)
     {
-        _upstream = upstream;
+        _forwarder = new HttpForwarder(upstream);
         _clientsByPort = clientsByPort;
     }
 
@@ -55,14 +34,7 @@ public sealed class CountingS3Proxy : IAsyncDisposable
     {
         var ports = FreePorts.Allocate(clients.Length);
         var proxy = new CountingS3Proxy(upstream, ports.Zip(clients).ToDictionary(pair => pair.First, pair => pair.Second));
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.UseUrls(ports.Select(port => $"http://127.0.0.1:{port}").ToArray());
-        builder.Services.Configure<KestrelServerOptions>(options => options.Limits.MaxRequestBodySize = null);
-        var app = builder.Build();
-        app.Run(proxy.ForwardAsync);
-        await app.StartAsync();
-        proxy._app = app;
+        await proxy._forwarder.ListenAsync(ports.Select(port => $"http://127.0.0.1:{port}"), proxy.ForwardAsync);
         return proxy;
     }
 
@@ -72,68 +44,10 @@ public sealed class CountingS3Proxy : IAsyncDisposable
     private async Task ForwardAsync(HttpContext context)
     {
         var request = context.Request;
-        var rawTarget = context.Features.Get<IHttpRequestFeature>()?.RawTarget ?? $"{request.Path}{request.QueryString}";
         var client = _clientsByPort.GetValueOrDefault(context.Connection.LocalPort, "unknown");
         _requests.Enqueue(new S3Request(DateTimeOffset.UtcNow, client, request.Method, request.Path.Value ?? "", request.QueryString.Value ?? ""));
-
-        using var message = new HttpRequestMessage(new HttpMethod(request.Method), new Uri(_upstream, rawTarget));
-        var hasBody = request.ContentLength > 0 || request.Headers.TransferEncoding.Count > 0;
-        if (hasBody)
-        {
-            message.Content = new StreamContent(request.Body);
-        }
-
-        foreach (var (name, values) in request.Headers)
-        {
-            if (HopByHopHeaders.Contains(name))
-            {
-                continue;
-            }
-
-            if (!message.Headers.TryAddWithoutValidation(name, values.ToArray()) && message.Content is not null)
-            {
-                message.Content.Headers.TryAddWithoutValidation(name, values.ToArray());
-            }
-        }
-
-        HttpResponseMessage response;
-        try
-        {
-            response = await _upstreamClient.SendAsync(message, context.RequestAborted);
-        }
-        catch (HttpRequestException)
-        {
-            // s3rver down (a restart drill): what a client would see from a dead endpoint.
-            context.Response.StatusCode = StatusCodes.Status502BadGateway;
-            return;
-        }
-
-        using (response)
-        {
-            context.Response.StatusCode = (int)response.StatusCode;
-            foreach (var (name, values) in response.Headers.Concat(response.Content.Headers))
-            {
-                if (!HopByHopHeaders.Contains(name))
-                {
-                    context.Response.Headers[name] = values.ToArray();
-                }
-            }
-
-            if (!HttpMethods.IsHead(request.Method))
-            {
-                await response.Content.CopyToAsync(context.Response.Body, context.RequestAborted);
-            }
-        }
+        await _forwarder.ForwardAsync(context);
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        if (_app is not null)
-        {
-            await _app.StopAsync();
-            await _app.DisposeAsync();
-        }
-
-        _upstreamClient.Dispose();
-    }
+    public ValueTask DisposeAsync() => _forwarder.DisposeAsync();
 }

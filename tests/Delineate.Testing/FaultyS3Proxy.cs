@@ -1,11 +1,5 @@
 using System.Collections.Concurrent;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Http.Features;
-using Microsoft.AspNetCore.Server.Kestrel.Core;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace Delineate.Testing;
 
@@ -18,30 +12,15 @@ namespace Delineate.Testing;
 /// </summary>
 public sealed class FaultyS3Proxy : IAsyncDisposable
 {
-    private static readonly HashSet<string> HopByHopHeaders = new(StringComparer.OrdinalIgnoreCase)
-    {
-        "Connection", "Keep-Alive", "Transfer-Encoding", "TE", "Trailer", "Upgrade",
-        "Proxy-Connection", "Proxy-Authenticate", "Proxy-Authorization", "Expect", "Host",
-    };
-
-    private readonly HttpMessageInvoker _upstreamClient = new(new SocketsHttpHandler
-    {
-        AllowAutoRedirect = false,
-        UseCookies = false,
-        UseProxy = false,
-        AutomaticDecompression = System.Net.DecompressionMethods.None,
-    });
-
     private readonly ConcurrentQueue<string> _requests = new();
     private readonly ConcurrentQueue<string> _injected = new();
     private readonly Lock _gate = new();
     private readonly List<FaultRule> _rules = [];
-    private readonly Uri _upstream;
-    private WebApplication? _app;
+    private readonly HttpForwarder _forwarder;
 
     private FaultyS3Proxy(Uri upstream, int port)
     {
-        _upstream = upstream;
+        _forwarder = new HttpForwarder(upstream);
         Endpoint = new Uri($"http://127.0.0.1:{port}");
     }
 
@@ -56,14 +35,7 @@ public sealed class FaultyS3Proxy : IAsyncDisposable
     public static async Task<FaultyS3Proxy> StartAsync(Uri upstream)
     {
         var proxy = new FaultyS3Proxy(upstream, FreePorts.Allocate());
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.UseUrls(proxy.Endpoint.ToString());
-        builder.Services.Configure<KestrelServerOptions>(options => options.Limits.MaxRequestBodySize = null);
-        var app = builder.Build();
-        app.Run(proxy.ForwardAsync);
-        await app.StartAsync();
-        proxy._app = app;
+        await proxy._forwarder.ListenAsync([proxy.Endpoint.ToString()], proxy.ForwardAsync);
         return proxy;
     }
 
@@ -116,65 +88,14 @@ public sealed class FaultyS3Proxy : IAsyncDisposable
             return;
         }
 
-        var rawTarget = context.Features.Get<IHttpRequestFeature>()?.RawTarget ?? $"{request.Path}{request.QueryString}";
-        using var message = new HttpRequestMessage(new HttpMethod(request.Method), new Uri(_upstream, rawTarget));
-        if (request.ContentLength > 0 || request.Headers.TransferEncoding.Count > 0)
-        {
-            message.Content = new StreamContent(request.Body);
-        }
-
-        foreach (var (name, values) in request.Headers)
-        {
-            if (!HopByHopHeaders.Contains(name) && !message.Headers.TryAddWithoutValidation(name, values.ToArray()) && message.Content is not null)
-            {
-                message.Content.Headers.TryAddWithoutValidation(name, values.ToArray());
-            }
-        }
-
-        HttpResponseMessage response;
-        try
-        {
-            response = await _upstreamClient.SendAsync(message, context.RequestAborted);
-        }
-        catch (HttpRequestException)
-        {
-            _requests.Enqueue($"{request.Method} {request.Path}{QueryNames(request)} → 502 (s3rver down)");
-            context.Response.StatusCode = StatusCodes.Status502BadGateway;
-            return;
-        }
-
-        using (response)
-        {
-            _requests.Enqueue($"{request.Method} {request.Path}{QueryNames(request)} → {(int)response.StatusCode}");
-            context.Response.StatusCode = (int)response.StatusCode;
-            foreach (var (name, values) in response.Headers.Concat(response.Content.Headers))
-            {
-                if (!HopByHopHeaders.Contains(name))
-                {
-                    context.Response.Headers[name] = values.ToArray();
-                }
-            }
-
-            if (!HttpMethods.IsHead(request.Method))
-            {
-                await response.Content.CopyToAsync(context.Response.Body, context.RequestAborted);
-            }
-        }
+        await _forwarder.ForwardAsync(context, status =>
+            _requests.Enqueue($"{request.Method} {request.Path}{QueryNames(request)} → {(status is { } code ? code.ToString() : "502 (s3rver down)")}"));
     }
 
     private static string QueryNames(HttpRequest request) =>
         request.Query.Count == 0 ? "" : "?" + string.Join('&', request.Query.Keys.Where(k => !k.StartsWith("X-Amz-", StringComparison.OrdinalIgnoreCase)));
 
-    public async ValueTask DisposeAsync()
-    {
-        if (_app is not null)
-        {
-            await _app.StopAsync();
-            await _app.DisposeAsync();
-        }
-
-        _upstreamClient.Dispose();
-    }
+    public ValueTask DisposeAsync() => _forwarder.DisposeAsync();
 
     /// <summary>One injected fault: which requests, how many more times, with what status.</summary>
     public sealed class FaultRule(string name, Func<HttpRequest, bool> match, int times, int statusCode)

@@ -78,21 +78,32 @@ public sealed class ServiceProcess : IAsyncDisposable
         return process;
     }
 
-    public async Task WaitUntilLiveAsync(TimeSpan timeout)
+    public Task WaitUntilLiveAsync(TimeSpan timeout) => WaitForOkAsync(BaseAddress, "/health/live", Process, timeout, TimeSpan.FromMilliseconds(200));
+
+    /// <summary>Waits for <c>/health/ready</c> to answer 200: for a silo, it has joined; for a clustered gateway, it reached the cluster.</summary>
+    public Task WaitUntilReadyAsync(TimeSpan timeout) => WaitForOkAsync(BaseAddress, "/health/ready", Process, timeout);
+
+    /// <summary>
+    /// Asks <paramref name="path"/> of <paramref name="baseAddress"/> until it answers 200; fails at once
+    /// if <paramref name="process"/> exits, and names the last answer if the deadline passes.
+    /// </summary>
+    public static async Task WaitForOkAsync(Uri baseAddress, string path, ManagedProcess process, TimeSpan timeout, TimeSpan? interval = null)
     {
         using var http = new HttpClient();
-        var url = new Uri(BaseAddress, "/health/live");
+        var url = new Uri(baseAddress, path);
+        var last = "none";
         await Poll.UntilAsync(
-            $"{Process.Name} to answer 200 on {url}",
+            $"{process.Name} to answer 200 on {url}",
             timeout,
             async ct =>
             {
-                Process.ThrowIfExited();
+                process.ThrowIfExited();
                 using var response = await http.GetAsync(url, ct);
+                last = $"{(int)response.StatusCode} {await response.Content.ReadAsStringAsync(ct)}";
                 return response.StatusCode == HttpStatusCode.OK;
             },
-            () => Process.Tail(),
-            TimeSpan.FromMilliseconds(200));
+            () => $"last answer: {last}\n{process.Tail()}",
+            interval ?? TimeSpan.FromMilliseconds(250));
     }
 
     public ValueTask DisposeAsync() => Process.DisposeAsync();

@@ -31,18 +31,7 @@ public sealed class ClusteredOperatorDeployment : OperatorDeployment
         _redis = await RedisServer.StartAsync(Directory);
         _silo = await SiloProcess.StartAsync("silo", Environment(), Directory);
         Gateway = await GatewayHost.StartClusteredAsync(Directory, Environment(), "gateway");
-        using var http = new HttpClient();
-        await Poll.UntilAsync(
-            "the clustered gateway to answer 200 on /health/ready",
-            TimeSpan.FromSeconds(60),
-            async ct =>
-            {
-                Gateway.Process.ThrowIfExited();
-                using var response = await http.GetAsync(new Uri(Gateway.BaseAddress, "/health/ready"), ct);
-                return response.IsSuccessStatusCode;
-            },
-            Diagnostics,
-            TimeSpan.FromMilliseconds(200));
+        await Gateway.Gateway.Service.WaitUntilReadyAsync(TimeSpan.FromSeconds(60));
     }
 
     protected override async Task StopServicesAsync()

@@ -22,7 +22,7 @@ public abstract class OperatorActionsTests<TDeployment>(TDeployment deployment, 
         // failed at once, while the job completes with the rest. A 403 is not retried (by the SDK or the
         // job), so each run's length is the simulated latency alone and the deadline check below is exact.
         var fault = deployment.Proxy.Fail(
-            "source refuses 70007", request => (request.Path.Value ?? "").EndsWith("/downloads/70007.zip", StringComparison.Ordinal), int.MaxValue, 403);
+            "source refuses 70007", SeededS3Source.IsSourceFile(70007), int.MaxValue, 403);
         string jobId;
         JsonElement first;
         try
@@ -254,7 +254,7 @@ public abstract class OperatorActionsTests<TDeployment>(TDeployment deployment, 
     {
         var client = deployment.Gateway.Client(TestData.NewOwner("cap"));
         var fault = deployment.Proxy.Fail(
-            "source refuses 70021", request => (request.Path.Value ?? "").EndsWith("/downloads/70021.zip", StringComparison.Ordinal), int.MaxValue, 403);
+            "source refuses 70021", SeededS3Source.IsSourceFile(70021), int.MaxValue, 403);
         string failed;
         try
         {

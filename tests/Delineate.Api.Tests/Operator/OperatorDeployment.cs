@@ -12,22 +12,23 @@ namespace Delineate.Api.Tests.Operator;
 /// </summary>
 public abstract class OperatorDeployment : IAsyncLifetime
 {
-    public const string Bucket = "downloads";
+    public const string Bucket = SeededS3Source.Bucket;
     public const int MaxAttempts = 2;
     public const int JobTimeoutMs = 7000;
     public const int TtlSeconds = 5;
     /// <summary>A retried job counts as unfinished again, within this cap.</summary>
     public const int MaxActiveJobsPerOwner = 2;
     public static readonly TimeSpan JobTimeout = TimeSpan.FromSeconds(40);
-    private static readonly TimeSpan SeedTimeout = TimeSpan.FromSeconds(60);
 
     private readonly HttpClient _direct = new(new SocketsHttpHandler { UseProxy = false, AllowAutoRedirect = false });
 
     protected TestDirectory Directory { get; private set; } = null!;
 
-    public S3Server S3 { get; private set; } = null!;
+    private SeededS3Source _source = null!;
 
-    public FaultyS3Proxy Proxy { get; private set; } = null!;
+    public S3Server S3 => _source.S3;
+
+    public FaultyS3Proxy Proxy => _source.Proxy;
 
     public GatewayHost Gateway { get; protected set; } = null!;
 
@@ -39,22 +40,16 @@ public abstract class OperatorDeployment : IAsyncLifetime
     public async Task InitializeAsync()
     {
         Directory = TestDirectory.Create(Name);
-        S3 = await S3Server.StartAsync(Directory);
-        Proxy = await FaultyS3Proxy.StartAsync(S3.Endpoint);
+        _source = await SeededS3Source.StartAsync(Directory);
         await StartServicesAsync();
-        var seed = await ServiceProcess.RunCommandAsync("seed", RepositoryLayout.SiloDll, ["seed", "70000-70100"], Environment(), Directory, SeedTimeout);
-        await using (seed)
-        {
-            Assert.True(seed.ExitCode == 0, $"`Delineate.Silo.dll seed 70000-70100` exited with {seed.ExitCode}\n{seed.Tail()}");
-        }
+        await SeededS3Source.SeedAsync("70000-70100", Environment(), Directory);
     }
 
     public async Task DisposeAsync()
     {
         _direct.Dispose();
         await StopServicesAsync();
-        await Proxy.DisposeAsync();
-        await S3.DisposeAsync();
+        await _source.DisposeAsync();
         Directory.Dispose();
     }
 
@@ -65,15 +60,8 @@ public abstract class OperatorDeployment : IAsyncLifetime
     protected abstract Task StopServicesAsync();
 
     /// <summary>What every process of the deployment is started with: the source through the proxy.</summary>
-    protected virtual Dictionary<string, string?> Environment() => new()
+    protected virtual Dictionary<string, string?> Environment() => _source.Environment().With(new Dictionary<string, string?>
     {
-        ["S3_ENDPOINT"] = Proxy.Endpoint.ToString().TrimEnd('/'),
-        ["S3_REGION"] = "us-east-1",
-        ["S3_ACCESS_KEY_ID"] = "S3RVER",
-        ["S3_SECRET_ACCESS_KEY"] = "S3RVER",
-        ["S3_BUCKET_NAME"] = Bucket,
-        ["S3_FORCE_PATH_STYLE"] = "true",
-        ["FILE_SOURCE"] = "s3",
         ["JOB_MAX_ATTEMPTS"] = MaxAttempts.ToString(CultureInfo.InvariantCulture),
         ["JOB_RETRY_BASE_DELAY_MS"] = "50",
         ["JOB_TIMEOUT_MS"] = JobTimeoutMs.ToString(CultureInfo.InvariantCulture),
@@ -89,7 +77,7 @@ public abstract class OperatorDeployment : IAsyncLifetime
         ["MAX_STREAMS_PER_OWNER"] = GatewayEnvironment.UnreachableRateLimit,
         ["SENTRY_DSN"] = null,
         ["OTEL_EXPORTER_OTLP_ENDPOINT"] = null,
-    };
+    });
 
     /// <summary>An object straight from s3rver (not through the proxy): 200 or 404.</summary>
     protected async Task<bool> ObjectExistsAsync(string key)

@@ -1,5 +1,3 @@
-using System.Net;
-
 namespace Delineate.Api.Tests.Support;
 
 /// <summary>
@@ -59,12 +57,12 @@ public sealed class ClusterHarness : IAsyncDisposable
 
             foreach (var silo in cluster.Silos)
             {
-                await WaitUntilReadyAsync(silo.BaseAddress, silo.Process);
+                await silo.Service.WaitUntilReadyAsync(ReadyTimeout);
             }
 
             foreach (var gateway in cluster.Gateways)
             {
-                await WaitUntilReadyAsync(gateway.BaseAddress, gateway.Process);
+                await gateway.Gateway.Service.WaitUntilReadyAsync(ReadyTimeout);
             }
 
             return cluster;
@@ -79,17 +77,10 @@ public sealed class ClusterHarness : IAsyncDisposable
     /// <summary>What every process of this cluster is started with.</summary>
     public Dictionary<string, string?> Environment()
     {
-        var environment = new Dictionary<string, string?>
+        return S3Server.ClientEnvironment(S3!.Endpoint, Bucket, fileSource: "synthetic").With(new Dictionary<string, string?>
         {
             ["REDIS_HOST"] = "127.0.0.1",
             ["REDIS_PORT"] = Redis!.Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            ["S3_ENDPOINT"] = S3!.Endpoint.ToString().TrimEnd('/'),
-            ["S3_REGION"] = "us-east-1",
-            ["S3_ACCESS_KEY_ID"] = "S3RVER",
-            ["S3_SECRET_ACCESS_KEY"] = "S3RVER",
-            ["S3_BUCKET_NAME"] = Bucket,
-            ["S3_FORCE_PATH_STYLE"] = "true",
-            ["FILE_SOURCE"] = "synthetic",
             ["BLOB_SIGNING_KEY"] = "api-tests-signing-key-0123456789",
             ["ORLEANS_CLUSTER_ID"] = _clusterId,
             ["ORLEANS_SERVICE_ID"] = _clusterId,
@@ -104,13 +95,7 @@ public sealed class ClusterHarness : IAsyncDisposable
             ["DOWNLOAD_DELAY_MAX_MS"] = "300",
             ["SENTRY_DSN"] = null,
             ["OTEL_EXPORTER_OTLP_ENDPOINT"] = null,
-        };
-        foreach (var (key, value) in _overrides)
-        {
-            environment[key] = value;
-        }
-
-        return environment;
+        }).With(_overrides);
     }
 
     /// <summary>The last log lines of every process.</summary>
@@ -140,21 +125,5 @@ public sealed class ClusterHarness : IAsyncDisposable
         }
 
         Directory.Dispose();
-    }
-
-    private static async Task WaitUntilReadyAsync(Uri baseAddress, ManagedProcess process)
-    {
-        using var http = new HttpClient();
-        await Poll.UntilAsync(
-            $"{process.Name} to answer 200 on /health/ready",
-            ReadyTimeout,
-            async ct =>
-            {
-                process.ThrowIfExited();
-                using var response = await http.GetAsync(new Uri(baseAddress, "/health/ready"), ct);
-                return response.StatusCode == HttpStatusCode.OK;
-            },
-            () => process.Tail(),
-            TimeSpan.FromMilliseconds(200));
     }
 }

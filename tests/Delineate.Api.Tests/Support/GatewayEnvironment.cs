@@ -27,11 +27,6 @@ public static class GatewayEnvironment
             ["DOWNLOAD_DELAY_MIN_MS"] = "50",
             ["DOWNLOAD_DELAY_MAX_MS"] = "150",
         };
-        foreach (var (key, value) in overrides ?? new Dictionary<string, string?>())
-        {
-            environment[key] = value;
-        }
-
-        return environment;
+        return environment.With(overrides);
     }
 }
