@@ -33,7 +33,7 @@ public static class ProgressBenchmark
         Results.Log($"P3: starting {jobs} jobs of {filesPerJob} files");
         var created = await InitiateManyAsync(api, jobs, 64, owners, fileIds, filesPerJob, prefix);
 
-        var samples = new ConcurrentBag<double>();
+        var samples = new ConcurrentBag<(string Kind, double Ms)>();
         var subscribed = 0;
         var snapshots = 0;
         var terminal = 0;
@@ -102,7 +102,7 @@ public static class ProgressBenchmark
                     var at = root.GetProperty("at").GetDateTimeOffset();
                     if (at >= collectFrom)
                     {
-                        samples.Add((received - at).TotalMilliseconds);
+                        samples.Add((kind ?? "?", (received - at).TotalMilliseconds));
                     }
                 }
             }
@@ -123,7 +123,20 @@ public static class ProgressBenchmark
         await stop.CancelAsync();
         await Task.WhenAll(clients);
 
-        var sorted = samples.OrderBy(x => x).ToList();
+        var sorted = samples.Select(x => x.Ms).OrderBy(x => x).ToList();
+        // Where the tail is: each event type's share of the events and its own p99.
+        var byType = new JsonObject();
+        foreach (var group in samples.GroupBy(x => x.Kind).OrderBy(g => g.Key, StringComparer.Ordinal))
+        {
+            var ms = group.Select(x => x.Ms).OrderBy(x => x).ToList();
+            byType[group.Key] = new JsonObject
+            {
+                ["events"] = ms.Count,
+                ["p50_ms"] = Stats.Round(Stats.Percentile(ms, 50)),
+                ["p99_ms"] = Stats.Round(Stats.Percentile(ms, 99)),
+                ["max_ms"] = Stats.Round(ms[^1]),
+            };
+        }
         var result = new JsonObject
         {
             ["bench"] = "P3",
@@ -140,6 +153,7 @@ public static class ProgressBenchmark
             ["order_violations"] = orderViolations,
             ["connect_errors"] = errors,
             ["jobs_finished_while_collecting"] = terminal,
+            ["by_type"] = byType,
         };
         Results.Emit(result);
         return sorted.Count > 0 && orderViolations == 0 ? 0 : 1;
