@@ -8,7 +8,7 @@ public static class PurgeCommand
     public static Command Create(GlobalOptions globals)
     {
         var id = JobIdArgument.Create();
-        var command = new Command("purge", "Delete a finished job's state and archive now, before its TTL (exit code 1 while it runs)") { id };
+        var command = new Command("purge", "Delete a finished job's state and archive now, before its retention ends (exit code 1 while it runs)") { id };
         command.SetAction(CommandRunner.Action(globals, async context =>
         {
             var jobId = context.Parse.GetValue(id);

@@ -14,7 +14,7 @@ public interface IDownloadJobGrain : IGrainWithGuidKey
     [Alias("Admit")]
     Task<bool> Admit();
 
-    /// <summary>The job's status, or null when no such job exists (never created, or expired).</summary>
+    /// <summary>The job's status, or null when no such job exists (never created, or removed: purged, or its retention ended).</summary>
     [Alias("GetStatus"), AlwaysInterleave]
     Task<JobSnapshot?> GetStatus();
 
@@ -37,9 +37,9 @@ public interface IDownloadJobGrain : IGrainWithGuidKey
     [Alias("Cancel")]
     Task<CancelOutcome> Cancel();
 
-    /// <summary>Deletes a finished job's state and export: its retention has passed. An unfinished job (retried since) stays.</summary>
+    /// <summary>Deletes a finished job's state and export: its retention has ended (the shard's sweep). An unfinished job (retried since) stays. The alias is the wire name from before the rename: it stays.</summary>
     [Alias("Expire")]
-    Task Expire();
+    Task EndRetention();
 
     /// <summary>
     /// Runs a failed job, or a completed one with failed files, again for its failed and unfinished

@@ -4,7 +4,7 @@ namespace Delineate.Grains.Intake;
 
 /// <summary>
 /// Where jobs live: their records (in the form the job grain's storage reads), the owners' indexes and
-/// active counts, idempotency keys, and each shard's sets (unfinished, admitted, expiring). Redis in
+/// active counts, idempotency keys, and each shard's sets (unfinished, admitted, retained). Redis in
 /// clustered mode, process memory in embedded mode; both keep the same rules.
 /// </summary>
 public interface IJobStore
@@ -26,13 +26,13 @@ public interface IJobStore
 
     /// <summary>
     /// Puts a finished job back in its shard's queue with <paramref name="write"/> (a queued record):
-    /// it leaves the expiring set, its record no longer expires, and it counts against the owner's and
+    /// it leaves the retention set, its record is kept until it finishes again, and it counts against the owner's and
     /// the cluster's caps again, which it must fit in. One atomic step, tagged like <see cref="WriteAsync"/>,
     /// so a retry of a write whose answer was lost recognises it (and is not counted twice).
     /// </summary>
     Task<RequeueStatus> RequeueAsync(Guid jobId, JobWrite write, AdmissionLimits limits);
 
-    /// <summary>Deletes a job's record and its index entry (it expired, or was purged).</summary>
+    /// <summary>Deletes a job's record and its index entry (its retention ended, or it was purged).</summary>
     Task DeleteAsync(Guid jobId, string owner);
 
     /// <summary>Every unfinished job of the shard, oldest first.</summary>
@@ -42,7 +42,7 @@ public interface IJobStore
     Task MarkRunningAsync(int shard, IReadOnlyList<(Guid JobId, string Owner)> jobs);
 
     /// <summary>Finished jobs of the shard whose retention ended before <paramref name="now"/>.</summary>
-    Task<IReadOnlyList<ExpiredJob>> ExpiredAsync(int shard, DateTimeOffset now, int max);
+    Task<IReadOnlyList<RetentionEndedJob>> RetentionEndedAsync(int shard, DateTimeOffset now, int max);
 
     /// <summary>The owner's jobs, newest first, optionally of one status, after <paramref name="cursor"/>.</summary>
     Task<JobPage> ListAsync(string owner, JobStatus? status, int limit, Guid? cursor);

@@ -97,14 +97,14 @@ public sealed class InMemoryJobStore(TimeProvider time) : IJobStore
             }
             _records[jobId] = new Record(write.NewETag, write.Data, write.Owner);
             IndexOf(write.Owner)[jobId] = write.Summary;
-            if (write.ExpiresAt is { } expires)
+            if (write.RetainedUntil is { } retainedUntil)
             {
                 var shard = _shards[IntakeShards.Of(write.Owner)];
                 if (shard.Pending.Remove(jobId))
                 {
                     Decrement(write.Owner);
                 }
-                shard.Expiring[jobId] = (write.Owner, expires);
+                shard.Retained[jobId] = (write.Owner, retainedUntil);
             }
             return Task.FromResult(true);
         }
@@ -140,7 +140,7 @@ public sealed class InMemoryJobStore(TimeProvider time) : IJobStore
             }
             _records[jobId] = new Record(write.NewETag, write.Data, write.Owner);
             IndexOf(write.Owner)[jobId] = write.Summary;
-            shard.Expiring.Remove(jobId);
+            shard.Retained.Remove(jobId);
             return Task.FromResult(RequeueStatus.Requeued);
         }
     }
@@ -155,7 +155,7 @@ public sealed class InMemoryJobStore(TimeProvider time) : IJobStore
                 _indexes.Remove(owner);
             }
             var shard = _shards[IntakeShards.Of(owner)];
-            shard.Expiring.Remove(jobId);
+            shard.Retained.Remove(jobId);
             if (shard.Pending.Remove(jobId))
             {
                 Decrement(owner);
@@ -188,15 +188,15 @@ public sealed class InMemoryJobStore(TimeProvider time) : IJobStore
         return Task.CompletedTask;
     }
 
-    public Task<IReadOnlyList<ExpiredJob>> ExpiredAsync(int shard, DateTimeOffset now, int max)
+    public Task<IReadOnlyList<RetentionEndedJob>> RetentionEndedAsync(int shard, DateTimeOffset now, int max)
     {
         lock (_lock)
         {
-            return Task.FromResult<IReadOnlyList<ExpiredJob>>(_shards[shard].Expiring
+            return Task.FromResult<IReadOnlyList<RetentionEndedJob>>(_shards[shard].Retained
                 .Where(e => e.Value.At <= now)
                 .OrderBy(e => e.Value.At)
                 .Take(max)
-                .Select(e => new ExpiredJob(e.Key, e.Value.Owner))
+                .Select(e => new RetentionEndedJob(e.Key, e.Value.Owner))
                 .ToList());
         }
     }
@@ -262,6 +262,6 @@ public sealed class InMemoryJobStore(TimeProvider time) : IJobStore
     private sealed class Shard
     {
         public Dictionary<Guid, ShardJob> Pending { get; } = [];
-        public Dictionary<Guid, (string Owner, DateTimeOffset At)> Expiring { get; } = [];
+        public Dictionary<Guid, (string Owner, DateTimeOffset At)> Retained { get; } = [];
     }
 }

@@ -12,7 +12,7 @@ namespace Delineate.Grains.Intake;
 /// round robin), asks its silo's <see cref="RunSlots"/> for a slot per job and calls the job's
 /// <c>Admit</c>. Reentrant: accepts, finishes and pumps interleave; the queues change only between
 /// awaits. Its one reminder reloads what the store says is unfinished (after a silo died, or a hand-over
-/// was lost), re-drives admitted jobs and sweeps expired ones.
+/// was lost), re-drives admitted jobs and removes finished ones whose retention ended.
 /// </summary>
 [Reentrant, Orleans.Dashboard.NoProfiling]
 public sealed class IntakeShardGrain(
@@ -24,7 +24,7 @@ public sealed class IntakeShardGrain(
 {
     private const string ReminderName = "intake";
     private const int AdmitBatch = 64;
-    private const int ExpireBatch = 256;
+    private const int RetentionBatch = 256;
 
     private readonly Dictionary<string, Queue<Guid>> _queues = new(StringComparer.Ordinal);
     private readonly Queue<string> _owners = new();
@@ -90,7 +90,7 @@ public sealed class IntakeShardGrain(
     public async Task ReceiveReminder(string reminderName, TickStatus status)
     {
         await ReloadAsync();
-        await SweepExpiredAsync();
+        await SweepRetentionAsync();
     }
 
     public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
@@ -299,16 +299,16 @@ public sealed class IntakeShardGrain(
         await PumpAsync();
     }
 
-    private async Task SweepExpiredAsync()
+    private async Task SweepRetentionAsync()
     {
         try
         {
-            var expired = await store.ExpiredAsync(Shard, time.GetUtcNow(), ExpireBatch);
-            await Task.WhenAll(expired.Select(job => GrainFactory.GetGrain<IDownloadJobGrain>(job.JobId).Expire()));
+            var ended = await store.RetentionEndedAsync(Shard, time.GetUtcNow(), RetentionBatch);
+            await Task.WhenAll(ended.Select(job => GrainFactory.GetGrain<IDownloadJobGrain>(job.JobId).EndRetention()));
         }
         catch (Exception ex)
         {
-            logger.LogWarning(ex, "Intake shard {Shard} could not sweep expired jobs; the next tick retries", Shard);
+            logger.LogWarning(ex, "Intake shard {Shard} could not remove jobs whose retention ended; the next tick retries", Shard);
         }
     }
 }

@@ -13,7 +13,7 @@ namespace Delineate.Grains.Intake;
 /// "{write number}-{activation token}": a retry of a write whose answer was lost carries the same
 /// new tag and recognises its own write, while a second activation of the same job (a silo wrongly
 /// declared dead) carries another token and gets <see cref="InconsistentStateException"/>. A write of
-/// a finished job also updates the owner's index, leaves the shard's sets and sets the record's expiry.
+/// a finished job also updates the owner's index, leaves the shard's sets and starts the record's retention.
 /// </summary>
 public sealed class JobGrainStorage(IJobStore store, JobStateCodec codec, IOptions<JobOptions> options) : IGrainStorage
 {
@@ -56,7 +56,7 @@ public sealed class JobGrainStorage(IJobStore store, JobStateCodec codec, IOptio
                 CreatedAt = state.CreatedAt,
                 UpdatedAt = state.UpdatedAt,
             },
-            ExpiresAt = finished ? (state.FinishedAt ?? state.UpdatedAt) + options.Value.Ttl : null,
+            RetainedUntil = finished ? (state.FinishedAt ?? state.UpdatedAt) + options.Value.Retention : null,
         }));
         if (!written)
         {

@@ -38,12 +38,12 @@ public sealed record JobWrite
     public required byte[] Data { get; init; }
     public required string Owner { get; init; }
     public required JobSummary Summary { get; init; }
-    /// <summary>When set, the job has finished: it leaves the shard's sets and expires then.</summary>
-    public DateTimeOffset? ExpiresAt { get; init; }
+    /// <summary>When set, the job has finished: it leaves the shard's sets and is retained until then.</summary>
+    public DateTimeOffset? RetainedUntil { get; init; }
 }
 
 /// <summary>A job the shard knows: unfinished, and whether it was admitted.</summary>
 public readonly record struct ShardJob(Guid JobId, string Owner, long CreatedMs, bool Running);
 
-/// <summary>A finished job whose retention has passed.</summary>
-public readonly record struct ExpiredJob(Guid JobId, string Owner);
+/// <summary>A finished job whose retention has ended.</summary>
+public readonly record struct RetentionEndedJob(Guid JobId, string Owner);

@@ -24,7 +24,7 @@ public sealed class RedisJobStore(Func<Task<IConnectionMultiplexer>> connect, st
 
     // KEYS per job: record, pending, active counts, owner index, idempotency (or the record again);
     // then, once, the cluster's count of unfinished jobs.
-    // ARGV: n, cap, idempotency ttl, cluster cap; per job: id, member, createdMs, data, summary, owner, bodyHash.
+    // ARGV: n, cap, idempotency retention seconds, cluster cap; per job: id, member, createdMs, data, summary, owner, bodyHash.
     // Answers per job: 'C' created, 'E<id>' existing, 'M' body mismatch, 'O' over the owner's cap,
     // 'G' over the cluster's cap. Idempotency keys are written only for jobs stored.
     private const string AcceptScript = """
@@ -81,8 +81,8 @@ public sealed class RedisJobStore(Func<Task<IConnectionMultiplexer>> connect, st
         return out
         """;
 
-    // KEYS: record, index, pending, running, active, expiring, cluster total. ARGV: expected, new, data, id,
-    // summary, finished ('1' or ''), member, owner, ttl seconds, expiresAtMs.
+    // KEYS: record, index, pending, running, active, retention set, cluster total. ARGV: expected, new, data, id,
+    // summary, finished ('1' or ''), member, owner, retention seconds left (the record's EXPIRE), retainedUntilMs.
     private const string WriteScript = """
         local etag = redis.call('HGET', KEYS[1], 'etag')
         local expected = ARGV[1]
@@ -107,7 +107,7 @@ public sealed class RedisJobStore(Func<Task<IConnectionMultiplexer>> connect, st
         return 0
         """;
 
-    // KEYS: record, index, pending, running, active, expiring, cluster total. ARGV: expected, new, data, id,
+    // KEYS: record, index, pending, running, active, retention set, cluster total. ARGV: expected, new, data, id,
     // summary, member, owner, queuedMs, cap, cluster cap. Answers 0 requeued, -1 tag conflict, -2 over the
     // owner's cap, -3 over the cluster's. A job already pending (a retried write) is not counted again.
     private const string RequeueScript = """
@@ -134,7 +134,7 @@ public sealed class RedisJobStore(Func<Task<IConnectionMultiplexer>> connect, st
         return 0
         """;
 
-    // KEYS: record, index, expiring, pending, running, active, cluster total. ARGV: id, member, owner.
+    // KEYS: record, index, retention set, pending, running, active, cluster total. ARGV: id, member, owner.
     // An owner's index hash goes with its last entry (Redis deletes an emptied hash), its count at 0.
     private const string DeleteScript = """
         redis.call('DEL', KEYS[1])
@@ -162,7 +162,8 @@ public sealed class RedisJobStore(Func<Task<IConnectionMultiplexer>> connect, st
     private string Pending(int shard) => Tag(shard) + ":pending";
     private string Running(int shard) => Tag(shard) + ":running";
     private string Active(int shard) => Tag(shard) + ":active";
-    private string Expiring(int shard) => Tag(shard) + ":expiring";
+    // The finished jobs by the end of their retention; the key keeps its stored name.
+    private string RetentionSet(int shard) => Tag(shard) + ":expiring";
     private string Index(string owner) => $"{Tag(IntakeShards.Of(owner))}:owner:{owner}";
     private string Idempotency(string owner, string key) =>
         $"{Tag(IntakeShards.Of(owner))}:idem:{owner.Length.ToString(CultureInfo.InvariantCulture)}:{owner}/{key}";
@@ -238,13 +239,13 @@ public sealed class RedisJobStore(Func<Task<IConnectionMultiplexer>> connect, st
     {
         var shard = IntakeShards.Of(write.Owner);
         var member = JobStateCodec.Member(jobId, write.Owner);
-        var expires = write.ExpiresAt;
-        var ttl = expires is { } at ? Math.Max(1, (long)Math.Ceiling((at - DateTimeOffset.UtcNow).TotalSeconds)) : 0;
+        var retainedUntil = write.RetainedUntil;
+        var retentionSeconds = retainedUntil is { } at ? Math.Max(1, (long)Math.Ceiling((at - DateTimeOffset.UtcNow).TotalSeconds)) : 0;
         var db = await DatabaseAsync();
         var result = await db.ScriptEvaluateAsync(WriteScript,
-            [RecordKey(jobId), Index(write.Owner), Pending(shard), Running(shard), Active(shard), Expiring(shard), ActiveTotalKey],
+            [RecordKey(jobId), Index(write.Owner), Pending(shard), Running(shard), Active(shard), RetentionSet(shard), ActiveTotalKey],
             [write.ExpectedETag, write.NewETag, write.Data, jobId.ToString("N"), JobStateCodec.EncodeSummary(write.Summary),
-             expires is null ? "" : "1", member, write.Owner, ttl, expires?.ToUnixTimeMilliseconds() ?? 0]);
+             retainedUntil is null ? "" : "1", member, write.Owner, retentionSeconds, retainedUntil?.ToUnixTimeMilliseconds() ?? 0]);
         return (int)result == 0;
     }
 
@@ -253,7 +254,7 @@ public sealed class RedisJobStore(Func<Task<IConnectionMultiplexer>> connect, st
         var shard = IntakeShards.Of(write.Owner);
         var db = await DatabaseAsync();
         var result = (int)await db.ScriptEvaluateAsync(RequeueScript,
-            [RecordKey(jobId), Index(write.Owner), Pending(shard), Running(shard), Active(shard), Expiring(shard), ActiveTotalKey],
+            [RecordKey(jobId), Index(write.Owner), Pending(shard), Running(shard), Active(shard), RetentionSet(shard), ActiveTotalKey],
             [write.ExpectedETag, write.NewETag, write.Data, jobId.ToString("N"), JobStateCodec.EncodeSummary(write.Summary),
              JobStateCodec.Member(jobId, write.Owner), write.Owner, write.Summary.UpdatedAt.ToUnixTimeMilliseconds(),
              limits.MaxActivePerOwner, limits.MaxActive]);
@@ -271,7 +272,7 @@ public sealed class RedisJobStore(Func<Task<IConnectionMultiplexer>> connect, st
         var shard = IntakeShards.Of(owner);
         var db = await DatabaseAsync();
         await db.ScriptEvaluateAsync(DeleteScript,
-            [RecordKey(jobId), Index(owner), Expiring(shard), Pending(shard), Running(shard), Active(shard), ActiveTotalKey],
+            [RecordKey(jobId), Index(owner), RetentionSet(shard), Pending(shard), Running(shard), Active(shard), ActiveTotalKey],
             [jobId.ToString("N"), JobStateCodec.Member(jobId, owner), owner]);
     }
 
@@ -295,14 +296,14 @@ public sealed class RedisJobStore(Func<Task<IConnectionMultiplexer>> connect, st
         await db.SetAddAsync(Running(shard), jobs.Select(j => (RedisValue)JobStateCodec.Member(j.JobId, j.Owner)).ToArray());
     }
 
-    public async Task<IReadOnlyList<ExpiredJob>> ExpiredAsync(int shard, DateTimeOffset now, int max)
+    public async Task<IReadOnlyList<RetentionEndedJob>> RetentionEndedAsync(int shard, DateTimeOffset now, int max)
     {
         var db = await DatabaseAsync();
-        var due = await db.SortedSetRangeByScoreAsync(Expiring(shard), double.NegativeInfinity, now.ToUnixTimeMilliseconds(), take: max);
+        var due = await db.SortedSetRangeByScoreAsync(RetentionSet(shard), double.NegativeInfinity, now.ToUnixTimeMilliseconds(), take: max);
         return due.Select(m =>
         {
             var (jobId, owner) = JobStateCodec.ParseMember(m!);
-            return new ExpiredJob(jobId, owner);
+            return new RetentionEndedJob(jobId, owner);
         }).ToList();
     }
 

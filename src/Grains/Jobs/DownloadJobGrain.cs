@@ -118,7 +118,7 @@ public sealed class DownloadJobGrain(
         return CancelOutcome.Cancelled;
     }
 
-    public Task Expire() => JobRemoval.ExpireAsync(JobId, state, exports, _wake, DeactivateOnIdle);
+    public Task EndRetention() => JobRemoval.EndRetentionAsync(JobId, state, exports, _wake, DeactivateOnIdle);
 
     public Task<PurgeOutcome> Purge() => JobRemoval.PurgeAsync(JobId, state, exports, _wake, DeactivateOnIdle);
 
@@ -129,7 +129,7 @@ public sealed class DownloadJobGrain(
         // A retention reminder was left by builds that kept one per job; the shards sweep retention now.
         if (reminderName == RetentionReminder || !Exists || S.Status.IsTerminal())
         {
-            await (reminderName == RetentionReminder ? Task.WhenAll(Expire(), _wake.RemoveAsync(RetentionReminder)) : _webhook.SettleAsync());
+            await (reminderName == RetentionReminder ? Task.WhenAll(EndRetention(), _wake.RemoveAsync(RetentionReminder)) : _webhook.SettleAsync());
             return;
         }
         _wake.Fired();
@@ -259,7 +259,7 @@ public sealed class DownloadJobGrain(
     Task JobBundler.IProgress.CommitAsync() => CommitAsync();
 
     /// <summary>
-    /// The terminal write also frees the owner's cap, updates its index and sets the record's expiry;
+    /// The terminal write also frees the owner's cap, updates its index and starts the record's retention;
     /// then the shard gets its run slot back and the wake-up reminder goes.
     /// </summary>
     private async Task FinishAsync(JobStatus status, string? error, Action? beforeStore = null)

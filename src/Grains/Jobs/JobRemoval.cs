@@ -10,8 +10,8 @@ namespace Delineate.Grains.Jobs;
 /// </summary>
 public static class JobRemoval
 {
-    /// <summary>Retention ended. A job retried since it was put in the expiring set is running again: it stays.</summary>
-    public static async Task ExpireAsync(Guid jobId, IPersistentState<DownloadJobState> state, IExportStore exports, JobWakeReminder wake, Action deactivate)
+    /// <summary>Retention ended. A job retried since it was put in the retention set is running again: it stays.</summary>
+    public static async Task EndRetentionAsync(Guid jobId, IPersistentState<DownloadJobState> state, IExportStore exports, JobWakeReminder wake, Action deactivate)
     {
         if (state.RecordExists && !state.State.Status.IsTerminal())
         {

@@ -8,7 +8,7 @@ namespace Delineate.Grains.Jobs;
 /// <summary>
 /// An operator's retry of a finished job: its failed and unfinished files go back to pending (ready
 /// and missing ones are kept), the job is stored as queued again in one atomic store step
-/// (<see cref="IJobStore.RequeueAsync"/>: out of the expiring set, its record no longer expiring,
+/// (<see cref="IJobStore.RequeueAsync"/>: out of the retention set, its record kept until it finishes again,
 /// counted against the owner's and the cluster's caps again) and handed to its intake shard, which
 /// admits it like a new job: the deadline runs from that admission. The queued event continues the
 /// job's seq; progress starts again from the share of files settled. Runs in the job grain's turn.

@@ -11,8 +11,9 @@ public sealed class JobOptions
     [ConfigurationKeyName("JOB_TIMEOUT_MS")]
     public int TimeoutMs { get; set; } = 15 * 60 * 1000;
 
+    /// <summary>Retention: how long a finished job and its archive are kept before the shard removes them.</summary>
     [ConfigurationKeyName("JOB_TTL_SECONDS")]
-    public int TtlSeconds { get; set; } = 24 * 60 * 60;
+    public int RetentionSeconds { get; set; } = 24 * 60 * 60;
 
     [ConfigurationKeyName("JOB_CONCURRENCY")]
     public int JobConcurrency { get; set; } = 4;
@@ -47,7 +48,7 @@ public sealed class JobOptions
     public int ReminderPeriodSeconds { get; set; } = 60;
 
     public TimeSpan Timeout => TimeSpan.FromMilliseconds(TimeoutMs);
-    public TimeSpan Ttl => TimeSpan.FromSeconds(TtlSeconds);
+    public TimeSpan Retention => TimeSpan.FromSeconds(RetentionSeconds);
     public TimeSpan RetryBaseDelay => TimeSpan.FromMilliseconds(RetryBaseDelayMs);
     public TimeSpan FetchTimeout => TimeSpan.FromMilliseconds(FetchTimeoutMs);
     public TimeSpan UrlExpiry => TimeSpan.FromSeconds(PresignedUrlExpirySeconds);

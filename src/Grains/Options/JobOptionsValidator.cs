@@ -10,7 +10,7 @@ public sealed class JobOptionsValidator : IValidateOptions<JobOptions>
         var errors = new SettingErrors();
         errors.Range("JOB_MAX_ATTEMPTS", o.MaxAttempts, 1, 20);
         errors.Range("JOB_TIMEOUT_MS", o.TimeoutMs, 1_000, 7 * 24 * 3_600_000);
-        errors.Range("JOB_TTL_SECONDS", o.TtlSeconds, 1, 30 * 24 * 3_600);
+        errors.Range("JOB_TTL_SECONDS", o.RetentionSeconds, 1, 30 * 24 * 3_600);
         errors.Range("JOB_CONCURRENCY", o.JobConcurrency, 1, 256);
         errors.Range("SILO_CONCURRENCY", o.SiloConcurrency, 1, 100_000);
         errors.Range("SILO_MAX_RUNNING_JOBS", o.SiloMaxRunningJobs, 1, 100_000);

@@ -122,7 +122,7 @@ public sealed class WebhookDelivery(
             var outcome = await TrySendAsync(hook, stopping);
             if (outcome is not { } attempt || !IsPending || !ReferenceEquals(hook, state.State.Webhook))
             {
-                // The activation is going away, or the job expired or ran again meanwhile.
+                // The activation is going away, or the job was removed (retention ended, or purged) or ran again meanwhile.
                 return false;
             }
             var now = time.GetUtcNow();

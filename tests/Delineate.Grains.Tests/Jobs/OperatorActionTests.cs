@@ -35,9 +35,9 @@ public sealed class OperatorActionTests(ShortLivedJobCluster cluster)
         Assert.Equal(PurgeOutcome.Unfinished, await job.Purge());
 
         // A sweep that saw the job in its expiry set before the retry leaves it; the set no longer holds it.
-        await job.Expire();
+        await job.EndRetention();
         Assert.NotNull(await job.GetStatus());
-        var due = await cluster.SiloService<IJobStore>().ExpiredAsync(IntakeShards.Of(owner), DateTimeOffset.UtcNow.AddDays(1), 10_000);
+        var due = await cluster.SiloService<IJobStore>().RetentionEndedAsync(IntakeShards.Of(owner), DateTimeOffset.UtcNow.AddDays(1), 10_000);
         Assert.DoesNotContain(due, e => e.JobId == jobId);
 
         var second = await recorder.WhenReceived(e => e.Seq > first.Seq && e.Type == JobEventType.Failed).WaitAsync(Timeout);

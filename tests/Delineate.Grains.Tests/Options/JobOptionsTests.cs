@@ -26,7 +26,7 @@ public sealed class JobOptionsTests
 
         Assert.Equal((5, 8, 64, false, 10, 20), (options.MaxAttempts, options.JobConcurrency, options.SiloConcurrency, options.DownloadDelayEnabled, options.DownloadDelayMinMs, options.DownloadDelayMaxMs));
         Assert.Equal(TimeSpan.FromMinutes(1), options.Timeout);
-        Assert.Equal(TimeSpan.FromMinutes(2), options.Ttl);
+        Assert.Equal(TimeSpan.FromMinutes(2), options.Retention);
         Assert.Equal(TimeSpan.FromMilliseconds(50), options.RetryBaseDelay);
         Assert.Equal(TimeSpan.FromSeconds(2), options.FetchTimeout);
         Assert.Equal(TimeSpan.FromMinutes(15), options.UrlExpiry);

@@ -25,13 +25,13 @@ public abstract partial class JobStoreContractTests
 
         Assert.Equal("2-retry", (await Store.ReadAsync(job.JobId))!.ETag);
         Assert.Equal([new ShardJob(job.JobId, owner, requeue.Summary.UpdatedAt.ToUnixTimeMilliseconds(), Running: false)], await Store.LoadShardAsync(shard));
-        Assert.Empty(await Store.ExpiredAsync(shard, DateTimeOffset.UtcNow.AddDays(1), 10));
+        Assert.Empty(await Store.RetentionEndedAsync(shard, DateTimeOffset.UtcNow.AddDays(1), 10));
         Assert.Equal(JobStatus.Queued, Assert.Single((await Store.ListAsync(owner, null, 10, null)).Jobs).Status);
         Assert.Equal(AcceptStatus.OverCap, Assert.Single(await Store.AcceptAsync([NewJob(owner, T0.AddMilliseconds(1))], maxActivePerOwner: 1)).Status);
 
         // Finished again, it frees its one count and is due for expiry again.
         Assert.True(await Store.WriteAsync(job.JobId, Write(job, "2-retry", "3-aaaa", JobStatus.Completed, expiresAt: expiresAt)));
-        Assert.Equal([new ExpiredJob(job.JobId, owner)], await Store.ExpiredAsync(shard, DateTimeOffset.UtcNow.AddDays(1), 10));
+        Assert.Equal([new RetentionEndedJob(job.JobId, owner)], await Store.RetentionEndedAsync(shard, DateTimeOffset.UtcNow.AddDays(1), 10));
         Assert.Equal(AcceptStatus.Created, Assert.Single(await Store.AcceptAsync([NewJob(owner, T0.AddMilliseconds(2))], maxActivePerOwner: 1)).Status);
     }
 
@@ -53,7 +53,7 @@ public abstract partial class JobStoreContractTests
 
         Assert.Equal("1-aaaa", (await Store.ReadAsync(finished.JobId))!.ETag);
         Assert.Equal([other.JobId], (await Store.LoadShardAsync(shard)).Select(j => j.JobId));
-        Assert.Equal([new ExpiredJob(finished.JobId, owner)], await Store.ExpiredAsync(shard, expiresAt.AddMinutes(1), 10));
+        Assert.Equal([new RetentionEndedJob(finished.JobId, owner)], await Store.RetentionEndedAsync(shard, expiresAt.AddMinutes(1), 10));
     }
 
     [Fact]

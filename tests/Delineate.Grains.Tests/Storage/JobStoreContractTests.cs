@@ -346,11 +346,11 @@ public abstract partial class JobStoreContractTests
         Assert.True(await Store.WriteAsync(retained.JobId, Write(retained, "0-intake", "1-aaaa", JobStatus.Cancelled, expiresAt: now.AddHours(1))));
 
         Assert.Equal([running.JobId], (await Store.LoadShardAsync(shard)).Select(j => j.JobId));
-        Assert.Equal([new ExpiredJob(finished.JobId, owner)], await Store.ExpiredAsync(shard, now, 10));
+        Assert.Equal([new RetentionEndedJob(finished.JobId, owner)], await Store.RetentionEndedAsync(shard, now, 10));
         // Asking again answers the same until the job is deleted; later, the retained one is due too.
-        Assert.Equal([new ExpiredJob(finished.JobId, owner)], await Store.ExpiredAsync(shard, now, 10));
-        Assert.Equal([new ExpiredJob(finished.JobId, owner), new ExpiredJob(retained.JobId, owner)], await Store.ExpiredAsync(shard, now.AddHours(2), 10));
-        Assert.Equal([new ExpiredJob(finished.JobId, owner)], await Store.ExpiredAsync(shard, now.AddHours(2), 1));
+        Assert.Equal([new RetentionEndedJob(finished.JobId, owner)], await Store.RetentionEndedAsync(shard, now, 10));
+        Assert.Equal([new RetentionEndedJob(finished.JobId, owner), new RetentionEndedJob(retained.JobId, owner)], await Store.RetentionEndedAsync(shard, now.AddHours(2), 10));
+        Assert.Equal([new RetentionEndedJob(finished.JobId, owner)], await Store.RetentionEndedAsync(shard, now.AddHours(2), 1));
         // The owner still sees how they ended until then.
         var page = await Store.ListAsync(owner, null, 10, null);
         Assert.Equal([JobStatus.Queued, JobStatus.Cancelled, JobStatus.Completed], page.Jobs.Select(j => j.Status));
@@ -366,12 +366,12 @@ public abstract partial class JobStoreContractTests
         await Store.AcceptAsync([job, other], Cap);
         var now = DateTimeOffset.UtcNow;
         await Store.WriteAsync(job.JobId, Write(job, "0-intake", "1-aaaa", JobStatus.Completed, expiresAt: now.AddHours(1)));
-        Assert.Single(await Store.ExpiredAsync(shard, now.AddHours(2), 10));
+        Assert.Single(await Store.RetentionEndedAsync(shard, now.AddHours(2), 10));
 
         await Store.DeleteAsync(job.JobId, owner);
 
         Assert.Null(await Store.ReadAsync(job.JobId));
-        Assert.Empty(await Store.ExpiredAsync(shard, now.AddHours(2), 10));
+        Assert.Empty(await Store.RetentionEndedAsync(shard, now.AddHours(2), 10));
         var page = await Store.ListAsync(owner, null, 10, null);
         Assert.Equal([other.JobId], page.Jobs.Select(j => j.JobId));
         Assert.Equal(1, page.Total);
@@ -493,7 +493,7 @@ public abstract partial class JobStoreContractTests
             CreatedAt = job.CreatedAt,
             UpdatedAt = job.CreatedAt.AddSeconds(5),
         },
-        ExpiresAt = expiresAt,
+        RetainedUntil = expiresAt,
     };
 
     /// <summary>The stored tag and data, comparable by value (the data as text: every record here is UTF-8).</summary>

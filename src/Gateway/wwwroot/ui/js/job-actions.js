@@ -72,7 +72,7 @@ export class JobActions {
       await work();
     } catch (error) {
       if (error instanceof ApiError && error.status === 404) {
-        this.#page.removeJob(entry, 'expired');
+        this.#page.removeJob(entry, 'gone');
       } else if (error instanceof ApiError && error.status === 409) {
         await this.#page.loadStatus(entry);
         this.#announcer.say(`Job ${shortId(entry.model.jobId)} was not ${done}: ${error.message}`);

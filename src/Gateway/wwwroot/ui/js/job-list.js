@@ -209,7 +209,7 @@ export class JobList {
       return null;
     } catch (error) {
       if (error instanceof ApiError && error.status === 404) {
-        this.#removeJob(entry, 'expired');
+        this.#removeJob(entry, 'gone');
       }
       return error;
     }
@@ -242,7 +242,7 @@ export class JobList {
         this.#indicator.update(model.jobId, info);
       },
       onFinished: () => this.#finishJob(entry),
-      onGone: () => this.#removeJob(entry, 'expired'),
+      onGone: () => this.#removeJob(entry, 'gone'),
     });
     entry.connection.start();
   }
@@ -272,7 +272,7 @@ export class JobList {
     if (this.#jobs.get(jobId) !== entry) {
       return;
     }
-    entry.connection?.stop(reason === 'expired' ? 'gone' : 'stopped');
+    entry.connection?.stop(reason === 'gone' ? 'gone' : 'stopped');
     this.#jobs.delete(jobId);
     this.#indicator.update(jobId, { state: 'gone' });
     this.#announcer.forget(jobId);
