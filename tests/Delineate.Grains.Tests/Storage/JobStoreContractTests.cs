@@ -562,13 +562,13 @@ public sealed class InMemoryJobStoreContractTests : JobStoreContractTests
 /// The contract against clustered mode's store on a real redis-server (each test under a service id
 /// of its own), and the record layout it shares with Orleans' stock Redis grain storage.
 /// </summary>
-public sealed class RedisJobStoreContractTests : JobStoreContractTests, IClassFixture<RedisServer>
+public sealed class RedisJobStoreContractTests : JobStoreContractTests, IClassFixture<RedisFixture>
 {
-    private readonly RedisServer _redis;
+    private readonly RedisFixture _redis;
     private readonly string _serviceId = $"contract-{Guid.NewGuid():N}";
     private readonly RedisJobStore _store;
 
-    public RedisJobStoreContractTests(RedisServer redis)
+    public RedisJobStoreContractTests(RedisFixture redis)
     {
         _redis = redis;
         _store = new RedisJobStore(() => Task.FromResult(redis.Connection), _serviceId);
