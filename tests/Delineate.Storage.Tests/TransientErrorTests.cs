@@ -15,7 +15,7 @@ public sealed class TransientErrorTests : IDisposable
         _output = output;
         _options = new Grains.Options.StorageOptions
         {
-            S3Endpoint = $"http://127.0.0.1:{S3rverFixture.FreePort()}",
+            S3Endpoint = $"http://127.0.0.1:{FreePorts.Allocate()}",
             S3BucketName = "closed",
             S3AccessKeyId = "k",
             S3SecretAccessKey = "s",
