@@ -1,5 +1,4 @@
 using System.Net.WebSockets;
-using System.Text.RegularExpressions;
 
 namespace Delineate.Api.Tests;
 
@@ -7,7 +6,7 @@ namespace Delineate.Api.Tests;
 /// Subscribers that never read must not hold up the ones that do, nor make the gateway's memory grow:
 /// a reading client's events arrive as soon as without them, and the gateway's RSS stays bounded.
 /// </summary>
-public sealed partial class SlowSubscriberTests(ITestOutputHelper output) : IAsyncLifetime
+public sealed class SlowSubscriberTests(ITestOutputHelper output) : IAsyncLifetime
 {
     private const int StalledWebSockets = 50;
     private const int StalledRawSockets = 50;
@@ -63,20 +62,8 @@ public sealed partial class SlowSubscriberTests(ITestOutputHelper output) : IAsy
             $"the gateway's RSS grew by {(rssAfter - rssBefore) / 1048576} MiB with {stalled.Count} stalled subscribers");
 
         // Once the job has ended the gateway lets go of them all, although they never read and are still connected.
-        var metrics = Host.Client();
-        string? lastGauge = null;
-        await Poll.UntilAsync(
-            "the gateway to close the stalled subscribers' connections after the job ended",
-            TimeSpan.FromSeconds(20),
-            async ct =>
-            {
-                var text = await metrics.GetStringAsync("/metrics", ct);
-                var gauges = ConnectionGauge().Matches(text).Select(m => long.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture)).ToList();
-                lastGauge = OpenConnections(text);
-                return gauges.Count == 0 || gauges.All(g => g == 0);
-            },
-            () => $"open progress connections: {lastGauge}\n{Host.Tail()}",
-            TimeSpan.FromMilliseconds(250));
+        await ProgressConnectionGauge.WaitUntilNoneOpenAsync(
+            Host, "the gateway to close the stalled subscribers' connections after the job ended", transport: "websocket");
     }
 
     private async Task<Delays> FollowAsync(HttpClient client, string jobId)
@@ -89,11 +76,6 @@ public sealed partial class SlowSubscriberTests(ITestOutputHelper output) : IAsy
         var delays = events.Where(e => e.Type != "snapshot").Select(e => e.ArrivedAt - e.At).Order().ToList();
         return new Delays(delays.Count, delays[delays.Count / 2], delays[(int)(delays.Count * 0.99)], delays[^1]);
     }
-
-    private static string OpenConnections(string metrics) => string.Join(", ", ConnectionGauge().Matches(metrics).Select(m => m.Value));
-
-    [GeneratedRegex(@"^delineate_progress_connections\{[^}]*transport=""websocket""[^}]*\} (\d+)", RegexOptions.Multiline)]
-    private static partial Regex ConnectionGauge();
 
     private sealed record Delays(int Events, TimeSpan Median, TimeSpan P99, TimeSpan MaxDelay)
     {

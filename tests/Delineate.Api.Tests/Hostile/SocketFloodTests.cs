@@ -1,6 +1,4 @@
-using System.Globalization;
 using System.Net.WebSockets;
-using System.Text.RegularExpressions;
 
 namespace Delineate.Api.Tests.Hostile;
 
@@ -12,7 +10,7 @@ namespace Delineate.Api.Tests.Hostile;
 /// far more than one job's events, so the send timeout itself is checked on a stalled transport in
 /// <see cref="StuckClientTests"/>.)
 /// </summary>
-public sealed partial class SocketFloodTests(ITestOutputHelper output) : IAsyncLifetime
+public sealed class SocketFloodTests(ITestOutputHelper output) : IAsyncLifetime
 {
     private const int FloodWebSockets = 100;
     private const int FloodRawSockets = 100;
@@ -79,20 +77,6 @@ public sealed partial class SocketFloodTests(ITestOutputHelper output) : IAsyncL
 
         // The flood's job ends too: the gateway holds no progress connection although none of the flood went away.
         await owner.WaitForTerminalAsync(floodedJob, JobTimeout, Host.Tail);
-        var metrics = Host.Client();
-        string text = "";
-        await Poll.UntilAsync(
-            "the gateway to let go of every flood connection",
-            TimeSpan.FromSeconds(20),
-            async ct =>
-            {
-                text = await metrics.GetStringAsync("/metrics", ct);
-                return ConnectionGauge().Matches(text).All(m => m.Groups[1].Value == "0");
-            },
-            () => $"{string.Join(", ", ConnectionGauge().Matches(text).Select(m => m.Value))}\n{Host.Tail()}",
-            TimeSpan.FromMilliseconds(250));
+        await ProgressConnectionGauge.WaitUntilNoneOpenAsync(Host, "the gateway to let go of every flood connection");
     }
-
-    [GeneratedRegex(@"^delineate_progress_connections\{[^}]*\} (\d+)", RegexOptions.Multiline)]
-    private static partial Regex ConnectionGauge();
 }
