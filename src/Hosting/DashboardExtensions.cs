@@ -13,7 +13,7 @@ namespace Delineate.Hosting;
 /// The Orleans Dashboard at <c>/dashboard</c>. It lists every job id and shows owner names in its
 /// log view, so it is served only behind HTTP basic auth (<c>DASHBOARD_USERNAME</c> and
 /// <c>DASHBOARD_PASSWORD</c>), on silos and gateways alike. Without them it is not served, with one
-/// warning at start; only an embedded gateway bound to loopback may serve it openly, and only with
+/// warning at start, and its services are not added (<see cref="IsConfigured"/>); only an embedded gateway bound to loopback may serve it openly, and only with
 /// <c>DASHBOARD_ANONYMOUS=true</c>.
 /// </summary>
 public static class DashboardExtensions
@@ -65,8 +65,8 @@ public static class DashboardExtensions
 
     /// <summary>
     /// Whether this host is configured to serve the dashboard (credentials, or the anonymous opt-in).
-    /// A silo adds the dashboard's services only then: they keep a second metrics pipeline that reads
-    /// every Orleans instrument each second, and a filter on every grain call.
+    /// Silos and gateways add the dashboard's services only then: they keep a second metrics pipeline
+    /// that reads every Orleans instrument each second, a log sink, and a filter on every grain call.
     /// </summary>
     public static bool IsConfigured(IConfiguration config) =>
         (!string.IsNullOrEmpty(config["DASHBOARD_USERNAME"]) && !string.IsNullOrEmpty(config["DASHBOARD_PASSWORD"])) || ReadAnonymous(config);
