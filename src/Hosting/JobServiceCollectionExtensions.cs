@@ -51,9 +51,17 @@ public static class JobServiceCollectionExtensions
         services.TryAddSingleton<LocalExportStore>();
 
         services.TryAddSingleton<IFileSource>(sp =>
-            sp.GetRequiredService<IOptions<StorageOptions>>().Value.EffectiveFileSource == StorageOptions.S3Source
-                ? sp.GetRequiredService<S3FileSource>()
-                : sp.GetRequiredService<SyntheticFileSource>());
+        {
+            var storage = sp.GetRequiredService<IOptions<StorageOptions>>().Value;
+            if (storage.EffectiveFileSource != StorageOptions.S3Source)
+            {
+                return sp.GetRequiredService<SyntheticFileSource>();
+            }
+            var s3 = sp.GetRequiredService<S3FileSource>();
+            return storage.SourceLookupCacheSeconds == 0
+                ? s3
+                : new CachingFileSource(s3, TimeSpan.FromSeconds(storage.SourceLookupCacheSeconds), sp.GetRequiredService<TimeProvider>());
+        });
         if (mode == DelineateMode.Embedded)
         {
             services.TryAddSingleton<IExportStore>(sp => sp.GetRequiredService<LocalExportStore>());

@@ -40,6 +40,13 @@ public sealed class StorageOptions
     [ConfigurationKeyName("FILE_SOURCE")]
     public string? FileSource { get; set; }
 
+    /// <summary>
+    /// How long a found source file is taken as present without asking S3 again (0 turns it off). Jobs
+    /// asking for the same file within the period share one lookup (<see cref="Storage.CachingFileSource"/>).
+    /// </summary>
+    [ConfigurationKeyName("SOURCE_LOOKUP_CACHE_SECONDS")]
+    public int SourceLookupCacheSeconds { get; set; } = 5;
+
     /// <summary>The folder of the local export store (embedded mode).</summary>
     [ConfigurationKeyName("EXPORT_DIR")]
     public string? ExportDirectory { get; set; }

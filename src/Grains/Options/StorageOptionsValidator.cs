@@ -31,6 +31,7 @@ public sealed class StorageOptionsValidator : IValidateOptions<StorageOptions>
             errors.Add("S3_BUCKET_NAME must be 3 to 63 lower-case letters, digits, dots or hyphens.");
         }
         errors.Range("S3_UPLOAD_PART_SIZE_MB", o.UploadPartSizeMb, 5, 512);
+        errors.Range("SOURCE_LOOKUP_CACHE_SECONDS", o.SourceLookupCacheSeconds, 0, 3600);
         if (o.BlobSigningKey is { Length: > 0 } key && System.Text.Encoding.UTF8.GetByteCount(key) < MinSigningKeyBytes)
         {
             errors.Add($"BLOB_SIGNING_KEY must be at least {MinSigningKeyBytes} bytes (was {System.Text.Encoding.UTF8.GetByteCount(key)}).");

@@ -25,6 +25,8 @@ public sealed class StorageOptionsTests
     [InlineData("S3_BUCKET_NAME", "Bad_Bucket")]
     [InlineData("S3_BUCKET_NAME", "ab")]
     [InlineData("S3_UPLOAD_PART_SIZE_MB", "4")]
+    [InlineData("SOURCE_LOOKUP_CACHE_SECONDS", "-1")]
+    [InlineData("SOURCE_LOOKUP_CACHE_SECONDS", "3601")]
     [InlineData("BLOB_SIGNING_KEY", "too-short")]
     public void A_bad_value_is_reported_by_its_variable_name(string variable, string value)
     {
